@@ -1,0 +1,13 @@
+"""Analytics API Emulator: 23 Video report endpoints and api.video raw statistics, offline."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "create_app"]
+
+
+def create_app(*args, **kwargs):  # noqa: ANN002, ANN003 - thin re-export, see emulator.app.create_app
+    """Build the Flask app (imported lazily so `import emulator` stays cheap)."""
+    from .app import create_app as _create_app
+
+    return _create_app(*args, **kwargs)

@@ -1,0 +1,42 @@
+"""The app factory: all wiring in one place, no module-level state."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from flask import Flask
+
+from . import hooks
+from .control import bp as control_bp
+from .core import Vendor
+from .runtime import Emulator, Settings
+from .transport import TransportFaults
+from .vendors import all_vendors
+
+
+def create_app(scenario: Any = "default", *, seed: int | None = None,
+               vendors: Sequence[Vendor] | None = None, **settings: Any) -> Flask:
+    """Build an emulator app serving ``scenario`` (bundled name, path, YAML/JSON text or dict).
+
+    ``vendors`` defaults to both emulated vendors (tests of the core may pass their own).
+    ``settings`` are the fields of :class:`emulator.runtime.Settings` (limits, control token...).
+    Raises ScenarioError when the scenario is not valid.
+    """
+    app = Flask(__name__)
+    options = Settings(**settings)
+    app.config.update(MAX_CONTENT_LENGTH=options.max_body_bytes, MAX_FORM_MEMORY_SIZE=options.max_param_bytes,
+                      JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    app.json.compact = True
+    vendors = list(all_vendors() if vendors is None else vendors)
+    emulator = Emulator(vendors, options, scenario, seed)
+    app.extensions["emulator"] = emulator
+    hooks.init_app(app)
+    for vendor in vendors:
+        app.register_blueprint(vendor.blueprint)
+        for blueprint in vendor.extra_blueprints:
+            app.register_blueprint(blueprint)
+    app.register_blueprint(control_bp)
+    app.wsgi_app = TransportFaults(app.wsgi_app, emulator.stopping)
+    app.emulator_stopping = emulator.stopping
+    return app

@@ -1,0 +1,301 @@
+"""Routes of the control API (JSON in and out; errors are 4xx {"error": "..."})."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..clock import format_instant, parse_instant
+from ..core import current_emulator, current_tenant
+from ..faults import FaultError
+from ..hooks import control_error
+from ..scenario import ScenarioError, bundled_names
+from ..store import TenantError
+from .openapi import openapi_document
+
+bp = Blueprint("control", __name__, url_prefix="/_emulator")
+
+
+class ControlError(Exception):
+    """A bad control request; rendered as {"error": message} with ``status``."""
+
+    def __init__(self, message: str, status: int = 400, **extra: Any):
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+@bp.errorhandler(ControlError)
+def _control_error(exc: ControlError) -> Response:
+    response = jsonify(error=str(exc), **exc.extra)
+    response.status_code = exc.status
+    return response
+
+
+@bp.errorhandler(TenantError)
+def _tenant_error(exc: TenantError) -> Response:
+    return control_error(400, str(exc))
+
+
+@bp.before_request
+def _authorize() -> Response | None:
+    token = current_emulator().settings.control_token
+    if token and request.endpoint not in ("control.health",):
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            response = control_error(401, "the control API needs 'Authorization: Bearer <control token>'")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="analytics-emulator"'
+            return response
+    return None
+
+
+def _json_body() -> Any:
+    data = request.get_data(cache=True)
+    if not data.strip():
+        raise ControlError("expected a JSON body")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ControlError(f"the body is not valid JSON: {exc}") from None
+
+
+def _int_arg(name: str, minimum: int = 0) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ControlError(f"{name}: expected an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ControlError(f"{name}: expected an integer of at least {minimum}, got {value}")
+    return value
+
+
+def listing(items: list, total: int | None = None) -> Response:
+    """The shape of every control list: {"total": N, "items": [...]}."""
+    return jsonify(total=len(items) if total is None else total, items=items)
+
+
+# -- health and readiness ----------------------------------------------------------------------------
+@bp.get("/health")
+def health() -> Response:
+    return jsonify(status="ok")
+
+
+@bp.get("/ready")
+def ready() -> Response:
+    emulator = current_emulator()
+    tenant = current_tenant()
+    counts = {}
+    for name, backend in tenant.backends.items():
+        count = getattr(backend, "counts", None)
+        counts[name] = count() if callable(count) else {}
+    return jsonify(status="ready", scenario=tenant.scenario.name, seed=tenant.scenario.seed, tenant=tenant.name,
+                   tenants=len(emulator.store), counts=counts)
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    tenant = current_emulator().store.replace(current_tenant().name)
+    return jsonify(status="reset", scenario=tenant.scenario.name, tenant=tenant.name)
+
+
+# -- scenario --------------------------------------------------------------------------------------------
+def _scenario_view(tenant) -> dict:
+    scenario = tenant.scenario
+    return {"name": scenario.name, "description": scenario.description, "seed": scenario.seed,
+            "source": scenario.source, "clock": scenario.clock, "document": scenario.document}
+
+
+@bp.get("/scenario")
+def get_scenario() -> Response:
+    return jsonify(_scenario_view(current_tenant()))
+
+
+@bp.put("/scenario")
+def put_scenario() -> Response:
+    emulator = current_emulator()
+    seed = _int_arg("seed", minimum=-(2**63))
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ControlError('expected {"name": "<bundled scenario>"} or a YAML/JSON scenario document')
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ControlError("the body is not UTF-8 text") from None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and set(document) <= {"name", "seed"} and "name" in document:
+        if not isinstance(document["name"], str) or document["name"] not in bundled_names():
+            raise ControlError(f"name: no bundled scenario {document['name']!r} "
+                               f"(bundled: {', '.join(bundled_names())})", status=404)
+        source: Any = document["name"]
+        if isinstance(document.get("seed"), int) and seed is None:
+            seed = document["seed"]
+    else:
+        source = text
+    try:
+        loaded = emulator.load(source, seed)
+    except ScenarioError as exc:
+        raise ControlError("the scenario is not valid: " + "; ".join(exc.messages), status=422,
+                           messages=exc.messages) from None
+    tenant = emulator.store.replace(current_tenant().name, loaded)
+    return jsonify(_scenario_view(tenant))
+
+
+@bp.get("/scenarios")
+def list_scenarios() -> Response:
+    from ..cli import bundled_descriptions
+
+    items = [{"name": name, "description": text} for name, text in bundled_descriptions()]
+    return listing(items)
+
+
+# -- state -------------------------------------------------------------------------------------------------
+@bp.get("/state")
+def get_state() -> Response:
+    return jsonify(current_emulator().export_state(current_tenant()))
+
+
+@bp.put("/state")
+def put_state() -> Response:
+    emulator = current_emulator()
+    state = _json_body()
+    try:
+        tenant = emulator.import_state(current_tenant().name, state)
+    except ScenarioError as exc:
+        raise ControlError("scenario: " + "; ".join(exc.messages)) from None
+    except FaultError as exc:
+        raise ControlError(f"faults: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ControlError(f"not a state document: {exc}") from None
+    return jsonify(status="loaded", scenario=tenant.scenario.name, tenant=tenant.name)
+
+
+# -- journal -----------------------------------------------------------------------------------------------
+@bp.get("/requests")
+def get_requests() -> Response:
+    journal = current_tenant().journal
+    since = request.args.get("since")
+    since_time = since_id = None
+    if since:
+        if since.isdigit():
+            since_id = int(since)
+        else:
+            try:
+                since_time = format_instant(parse_instant(since))
+            except ValueError as exc:
+                raise ControlError(f"since: {exc} (or an entry id)") from None
+    status_text = request.args.get("status")
+    status = None
+    if status_text:
+        if not status_text.isdigit():
+            raise ControlError(f"status: expected an HTTP status code, got {status_text!r}")
+        status = int(status_text)
+    total, items = journal.query(api=request.args.get("api") or None, method=request.args.get("method") or None,
+                                 path=request.args.get("path") or None, status=status, since=since_time,
+                                 since_id=since_id, fault=request.args.get("fault") or None,
+                                 limit=_int_arg("limit"))
+    response = listing(items, total)
+    response.headers["X-Emulator-Journal-Dropped"] = str(journal.dropped)
+    return response
+
+
+@bp.delete("/requests")
+def delete_requests() -> Response:
+    current_tenant().journal.clear()
+    return listing([], 0)
+
+
+# -- faults ------------------------------------------------------------------------------------------------
+@bp.get("/faults")
+def get_faults() -> Response:
+    tenant = current_tenant()
+    now = tenant.now()
+    return listing([rule.to_dict(now) for rule in tenant.faults.rules()])
+
+
+@bp.post("/faults")
+def post_faults() -> Response:
+    tenant = current_tenant()
+    body = _json_body()
+    documents = body if isinstance(body, list) else [body]
+    added = []
+    for index, document in enumerate(documents):
+        try:
+            added.append(tenant.faults.add(document))
+        except FaultError as exc:
+            for rule in added:
+                tenant.faults.remove(rule.id)
+            where = f"[{index}] " if isinstance(body, list) else ""
+            raise ControlError(f"{where}{exc}") from None
+    now = tenant.now()
+    response = jsonify([r.to_dict(now) for r in added] if isinstance(body, list) else added[0].to_dict(now))
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/faults")
+def delete_faults() -> Response:
+    current_tenant().faults.clear()
+    return listing([], 0)
+
+
+@bp.get("/faults/<rule_id>")
+def get_fault(rule_id: str) -> Response:
+    tenant = current_tenant()
+    for rule in tenant.faults.rules():
+        if rule.id == rule_id:
+            return jsonify(rule.to_dict(tenant.now()))
+    raise ControlError(f"no fault rule with id {rule_id!r}", status=404)
+
+
+@bp.delete("/faults/<rule_id>")
+def delete_fault(rule_id: str) -> Response:
+    if not current_tenant().faults.remove(rule_id):
+        raise ControlError(f"no fault rule with id {rule_id!r}", status=404)
+    return jsonify(deleted=rule_id)
+
+
+# -- clock -------------------------------------------------------------------------------------------------
+@bp.get("/clock")
+def get_clock() -> Response:
+    return jsonify(current_tenant().clock.to_dict())
+
+
+@bp.put("/clock")
+def put_clock() -> Response:
+    clock = current_tenant().clock
+    body = _json_body()
+    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ("now", "advance", "mode"):
+        raise ControlError('expected exactly one of {"now": ISO}, {"advance": seconds}, {"mode": "real"}')
+    if "now" in body:
+        try:
+            clock.freeze(parse_instant(body["now"]))
+        except ValueError as exc:
+            raise ControlError(f"now: {exc}") from None
+    elif "advance" in body:
+        seconds = body["advance"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or abs(seconds) > 10 ** 10:
+            raise ControlError(f"advance: expected a number of seconds, got {json.dumps(seconds)}")
+        clock.advance(float(seconds))
+    else:
+        if body["mode"] == "real":
+            clock.run_real()
+        elif body["mode"] == "frozen":
+            clock.freeze(clock.now())
+        else:
+            raise ControlError(f"mode: expected \"real\" or \"frozen\", got {json.dumps(body['mode'])}")
+    return jsonify(clock.to_dict())
+
+
+# -- OpenAPI -------------------------------------------------------------------------------------------------
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document(current_emulator()))

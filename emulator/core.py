@@ -1,0 +1,46 @@
+"""The contract between the core and the vendor packages, and request-scoped accessors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from flask import Blueprint, current_app, g, request
+
+if TYPE_CHECKING:
+    from .runtime import Emulator
+    from .store import Tenant
+
+TENANT_HEADER = "X-Emulator-Tenant"
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Everything the core needs to know about one emulated vendor (see docs/ARCHITECTURE.md)."""
+
+    name: str
+    blueprint: Blueprint
+    owns_path: Callable[[str], bool]
+    scenario_schema: dict
+    prepare: Callable[[Any, Any], Any]
+    new_backend: Callable[[Any, Any], Any]
+    error_response: Callable[[int, "str | None"], Any]
+    fault_response: Callable[[dict], Any]
+    openapi_paths: dict = field(default_factory=dict)
+    openapi_components: dict = field(default_factory=dict)
+    check_scenario: Callable[[dict], list] | None = None
+    extra_blueprints: tuple = ()
+
+
+def current_emulator() -> Emulator:
+    """The Emulator of the app serving this request."""
+    return current_app.extensions["emulator"]
+
+
+def current_tenant() -> Tenant:
+    """The tenant of this request (``X-Emulator-Tenant``; absent = default), created on first use."""
+    tenant = g.get("emulator_tenant")
+    if tenant is None:
+        tenant = current_emulator().store.get(request.headers.get(TENANT_HEADER) or None)
+        g.emulator_tenant = tenant
+    return tenant

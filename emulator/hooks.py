@@ -1,0 +1,127 @@
+"""Per-request machinery around the vendors' views: tenant, faults, journal, error rendering."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .clock import format_instant
+from .core import current_emulator, current_tenant
+from .store import TenantError
+
+CONTROL_PREFIX = "/_emulator"
+TRANSPORT_KEY = "emulator.transport"
+log = logging.getLogger("emulator")
+
+
+def is_control(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def control_error(status: int, message: str) -> Response:
+    """The control API's error shape: 4xx {"error": "..."}."""
+    response = jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _flat(multidict) -> dict:
+    """Query or form values as a dict: one value as a string, repeated values as a list."""
+    return {k: (v[0] if len(v) == 1 else v) for k, v in multidict.lists()}
+
+
+def _before() -> Response | None:
+    if is_control(request.path):
+        return None
+    g.started = time.perf_counter()
+    emulator = current_emulator()
+    vendor = emulator.vendor_for(request.path)
+    g.api = vendor.name if vendor else "unknown"
+    try:
+        tenant = current_tenant()
+    except TenantError as exc:
+        g.api = None  # nothing to journal in: there is no valid tenant
+        return control_error(400, str(exc))
+    params = dict(request.args.items())
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        params.update(request.form.items())
+    rule = tenant.faults.select(tenant.now(), tenant.random("faults").random, api=g.api, method=request.method,
+                                path=request.path, params=params, headers=request.headers)
+    if rule is None:
+        return None
+    g.fault = rule.id
+    action = rule.action
+    kind = action["kind"]
+    if kind == "latency":
+        delay = action["ms"] + tenant.random("latency").uniform(0, action.get("jitter_ms", 0))
+        emulator.stopping.wait(delay / 1000.0)
+        return None
+    if kind == "status":
+        if "body" in action or vendor is None:
+            response = Response(action.get("body", ""), status=action["status"],
+                                content_type=action.get("content_type", "text/plain; charset=utf-8"))
+        else:
+            response = vendor.error_response(action["status"], None)
+        response.headers.update(action.get("headers", {}))
+        return response
+    if kind in ("error", "rate_limit"):
+        response = vendor.fault_response(action) if vendor else None
+        if response is None:
+            return control_error(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {g.api} routes")
+        return response
+    request.environ[TRANSPORT_KEY] = action
+    if kind in ("reset", "empty", "hang"):
+        return Response(b"", status=200)
+    return None  # truncate, slow_body: the normal answer, delivered badly by the transport layer
+
+
+def _after(response: Response) -> Response:
+    api = g.get("api")
+    if api is None or is_control(request.path):
+        return response
+    tenant = current_tenant()
+    settings = current_emulator().settings
+    transport = request.environ.get(TRANSPORT_KEY)
+    body = request.get_data(cache=True)[: settings.journal_body_bytes].decode("utf-8", "replace")
+    tenant.journal.record({
+        "time": format_instant(tenant.now()),
+        "api": api,
+        "method": request.method,
+        "path": request.path,
+        "query": _flat(request.args),
+        "headers": dict(request.headers.items()),
+        "body": body,
+        "remote_addr": request.remote_addr,
+        "status": None if transport and transport["kind"] in ("reset", "empty", "hang") else response.status_code,
+        "fault": g.get("fault"),
+        "fault_kind": transport["kind"] if transport else None,
+        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
+    })
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    """Routing 404/405, 413 and friends in the format of whoever owns the path."""
+    if is_control(request.path):
+        return control_error(exc.code or 500, exc.description or exc.name)
+    vendor = current_emulator().vendor_for(request.path)
+    if vendor is not None:
+        return vendor.error_response(exc.code or 500, exc.description)
+    return control_error(exc.code or 500, f"{exc.name}: no emulated route {request.method} {request.path}")
+
+
+def _server_error(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _http_error(InternalServerError("The emulator failed on this request; see its log."))
+
+
+def init_app(app: Flask) -> None:
+    """Register the hooks on the app."""
+    app.before_request(_before)
+    app.after_request(_after)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)

@@ -1,0 +1,119 @@
+"""A tenant's recorded 23 Video reports: appended by the routes, listed by the control API.
+
+One backend per tenant (created on every reset, so construction is trivial); all access goes
+through the tenant's lock, so concurrent reports are each recorded exactly once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from ..clock import format_instant
+from .reports import Accepted
+from .sites import Sites
+
+KINDS = ("play", "download", "event")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One accepted report as stored and listed."""
+
+    id: int
+    kind: str
+    time: str
+    domain: str
+    site_id: str
+    endpoint: str
+    ip: str | None
+    photo_id: str
+    fields: Mapping[str, Any]
+    params: Mapping[str, Any]
+    batch_index: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (control listing and state export)."""
+        data = asdict(self)
+        data["fields"], data["params"] = dict(self.fields), dict(self.params)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Record:
+        """Inverse of :meth:`to_dict`; KeyError/TypeError on a malformed entry."""
+        return cls(id=int(data["id"]), kind=str(data["kind"]), time=str(data["time"]),
+                   domain=str(data["domain"]), site_id=str(data.get("site_id", "")),
+                   endpoint=str(data["endpoint"]), ip=data.get("ip"), photo_id=str(data["photo_id"]),
+                   fields=dict(data.get("fields") or {}), params=dict(data.get("params") or {}),
+                   batch_index=data.get("batch_index"))
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters of the reports listing (None = not filtered)."""
+
+    kind: str | None = None
+    photo_id: str | None = None
+    domain: str | None = None
+    session_id: str | None = None
+    limit: int | None = None
+
+    def matches(self, record: Record) -> bool:
+        return ((self.kind is None or record.kind == self.kind)
+                and (self.photo_id is None or record.photo_id == self.photo_id)
+                and (self.domain is None or record.domain == self.domain)
+                and (self.session_id is None or record.fields.get("session_id") == self.session_id))
+
+
+class Backend:
+    """The recorded reports of one tenant, plus the scenario's (shared, immutable) sites."""
+
+    def __init__(self, sites: Sites, lock: threading.RLock | None = None):
+        self.sites = sites
+        self._lock = lock or threading.RLock()
+        self._records: list[Record] = []
+        self._next_id = 1
+
+    def record(self, accepted: Iterable[Accepted], *, when: datetime, domain: str, site_id: str,
+               endpoint: str, ip: str | None) -> list[Record]:
+        """Store accepted reports (one request's worth, atomically) and return them with their ids."""
+        stamp = format_instant(when)
+        with self._lock:
+            new = [Record(id=self._next_id + i, kind=a.report.kind, time=stamp, domain=domain, site_id=site_id,
+                          endpoint=endpoint, ip=ip, photo_id=a.report.photo_id, fields=a.report.fields(),
+                          params=dict(a.params), batch_index=a.index)
+                   for i, a in enumerate(accepted)]
+            self._records.extend(new)
+            self._next_id += len(new)
+        return new
+
+    def query(self, query: Query) -> tuple[int, list[dict[str, Any]]]:
+        """(total matching, the newest ``limit`` of them, oldest first) — the journal's convention."""
+        with self._lock:
+            records = list(self._records)
+        matched = [r for r in records if query.matches(r)]
+        total = len(matched)
+        if query.limit is not None:
+            matched = matched[-query.limit:] if query.limit else []
+        return total, [r.to_dict() for r in matched]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def export(self) -> dict[str, Any]:
+        """The mutable state: every recorded report and the next id."""
+        with self._lock:
+            return {"reports": [r.to_dict() for r in self._records], "next_id": self._next_id}
+
+    def load(self, data: Mapping[str, Any]) -> None:
+        """Replace the recorded reports with an :meth:`export` (ValueError if malformed, state unchanged)."""
+        try:
+            records = [Record.from_dict(item) for item in data.get("reports", [])]
+            next_id = int(data.get("next_id", max((r.id for r in records), default=0) + 1))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"twentythree state: malformed report ({exc})") from None
+        with self._lock:
+            self._records = records
+            self._next_id = max(next_id, max((r.id for r in records), default=0) + 1)

@@ -1,0 +1,49 @@
+"""Shared fixtures: an app per test from the factory, as Flask's own tests do."""
+
+from __future__ import annotations
+
+import threading
+from typing import Iterator
+
+import pytest
+
+from emulator.app import create_app
+from emulator.serving import BackgroundServer
+
+from fakevendor import FAKE_VENDOR
+
+CORE_SCENARIO = {"name": "core-test", "description": "fake vendor only", "seed": 7,
+                 "clock": "2024-03-01T12:00:00Z", "fake": {"greeting": "hi"}}
+
+
+@pytest.fixture
+def core_app():
+    """An app with only the fake vendor: tests of the core machinery."""
+    return create_app(CORE_SCENARIO, vendors=[FAKE_VENDOR])
+
+
+@pytest.fixture
+def core_client(core_app):
+    return core_app.test_client()
+
+
+@pytest.fixture
+def app():
+    """The real emulator with the default scenario (pytest-flask's `client` uses this)."""
+    return create_app("default")
+
+
+@pytest.fixture
+def live_server_factory() -> Iterator:
+    """Start real servers on free ports for the test; stop them afterwards."""
+    servers: list[BackgroundServer] = []
+
+    def start(flask_app) -> BackgroundServer:
+        server = BackgroundServer(flask_app).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+    assert not [t for t in threading.enumerate() if t.name == "analytics-emulator" and t.is_alive()]
