@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from .clock import format_instant
 from .core import current_emulator, current_tenant
@@ -34,12 +34,17 @@ def _flat(multidict) -> dict:
 
 
 def _before() -> Response | None:
-    if is_control(request.path):
-        return None
-    g.started = time.perf_counter()
     emulator = current_emulator()
-    vendor = emulator.vendor_for(request.path)
-    g.api = vendor.name if vendor else "unknown"
+    control = is_control(request.path)
+    if not control:
+        g.started = time.perf_counter()
+        vendor = emulator.vendor_for(request.path)
+        g.api = vendor.name if vendor else "unknown"
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
+    if control:
+        return None
     try:
         tenant = current_tenant()
     except TenantError as exc:
@@ -86,7 +91,10 @@ def _after(response: Response) -> Response:
     tenant = current_tenant()
     settings = current_emulator().settings
     transport = request.environ.get(TRANSPORT_KEY)
-    body = request.get_data(cache=True)[: settings.journal_body_bytes].decode("utf-8", "replace")
+    try:
+        body = request.get_data(cache=True)[: settings.journal_body_bytes].decode("utf-8", "replace")
+    except HTTPException:  # over the size cap: the request is journaled without its body
+        body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>"
     tenant.journal.record({
         "time": format_instant(tenant.now()),
         "api": api,

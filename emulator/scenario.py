@@ -53,6 +53,7 @@ class Scenario:
 @dataclass
 class _Loaded:
     data: Any
+    source: str = "<document>"
     lines: dict[Path_, int] = field(default_factory=dict)
     texts: dict[Path_, str] = field(default_factory=dict)
 
@@ -72,7 +73,7 @@ def _load_yaml(text: str, source: str) -> _Loaded:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        loaded = _Loaded(None)
+        loaded = _Loaded(None, source)
         loaded.data = _construct(loader, node, (), loaded) if node is not None else None
         return loaded
     except yaml.MarkedYAMLError as exc:
@@ -93,11 +94,11 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise ScenarioError([f"{out_source(loader)}:{key_node.start_mark.line + 1}: "
+                raise ScenarioError([f"{out.source}:{key_node.start_mark.line + 1}: "
                                      f"{_format_path(path) or '(top)'}: keys must be plain scalars"])
             key = str(key) if not isinstance(key, str) else key
             if key in result:
-                raise ScenarioError([f"{out_source(loader)}:{key_node.start_mark.line + 1}: "
+                raise ScenarioError([f"{out.source}:{key_node.start_mark.line + 1}: "
                                      f"{_format_path(path + (key,))}: duplicate key"])
             out.lines[path + (key,)] = key_node.start_mark.line + 1
             result[key] = _construct(loader, value_node, path + (key,), out)
@@ -106,10 +107,6 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
         return [_construct(loader, item, path + (i,), out) for i, item in enumerate(node.value)]
     out.texts[path] = node.value
     return loader.construct_object(node, deep=True)
-
-
-def out_source(loader: _Loader) -> str:
-    return getattr(loader, "name", "<unicode string>")
 
 
 def _format_path(path: Iterable) -> str:
