@@ -10,10 +10,7 @@ import pytest
 from emulator.app import create_app
 from emulator.serving import BackgroundServer
 
-from fakevendor import FAKE_VENDOR
-
-CORE_SCENARIO = {"name": "core-test", "description": "fake vendor only", "seed": 7,
-                 "clock": "2024-03-01T12:00:00Z", "fake": {"greeting": "hi"}}
+from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 
 @pytest.fixture

@@ -63,3 +63,7 @@ FAKE_VENDOR = Vendor(
     error_response=_error,
     fault_response=_fault,
 )
+
+
+CORE_SCENARIO = {"name": "core-test", "description": "fake vendor only", "seed": 7,
+                 "clock": "2024-03-01T12:00:00Z", "fake": {"greeting": "hi"}}

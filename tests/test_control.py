@@ -7,8 +7,7 @@ import json
 import pytest
 
 from emulator.app import create_app
-from fakevendor import FAKE_VENDOR
-from conftest import CORE_SCENARIO
+from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 
 def test_health_and_ready(core_client):

@@ -9,9 +9,8 @@ import time
 import pytest
 import requests
 
-from conftest import CORE_SCENARIO
 from emulator.app import create_app
-from fakevendor import FAKE_VENDOR
+from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 
 @pytest.fixture

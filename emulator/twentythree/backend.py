@@ -1,21 +1,25 @@
 """A tenant's recorded 23 Video reports: appended by the routes, listed by the control API.
 
 One backend per tenant (created on every reset, so construction is trivial); all access goes
-through the tenant's lock, so concurrent reports are each recorded exactly once.
+through the tenant's lock, so concurrent reports are each recorded exactly once. Bounded like the
+journal (same cap): past it the oldest report is dropped and counted, so a soak run cannot exhaust memory.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..clock import format_instant
 from .reports import Accepted
 from .sites import Sites
 
 KINDS = ("play", "download", "event")
+DEFAULT_CAP = 100_000
 
 
 @dataclass(frozen=True)
@@ -58,23 +62,32 @@ class Query:
     photo_id: str | None = None
     domain: str | None = None
     session_id: str | None = None
+    since_id: int | None = None
     limit: int | None = None
 
     def matches(self, record: Record) -> bool:
         return ((self.kind is None or record.kind == self.kind)
                 and (self.photo_id is None or record.photo_id == self.photo_id)
                 and (self.domain is None or record.domain == self.domain)
-                and (self.session_id is None or record.fields.get("session_id") == self.session_id))
+                and (self.session_id is None or record.fields.get("session_id") == self.session_id)
+                and (self.since_id is None or record.id > self.since_id))
 
 
 class Backend:
     """The recorded reports of one tenant, plus the scenario's (shared, immutable) sites."""
 
-    def __init__(self, sites: Sites, lock: threading.RLock | None = None):
+    def __init__(self, sites: Sites, lock: threading.RLock | None = None, cap: int = DEFAULT_CAP):
         self.sites = sites
+        self.cap = cap
+        self.dropped = 0
         self._lock = lock or threading.RLock()
-        self._records: list[Record] = []
+        self._records: deque[Record] = deque()
         self._next_id = 1
+
+    def _trim(self) -> None:
+        while len(self._records) > self.cap:
+            self._records.popleft()
+            self.dropped += 1
 
     def record(self, accepted: Iterable[Accepted], *, when: datetime, domain: str, site_id: str,
                endpoint: str, ip: str | None) -> list[Record]:
@@ -87,6 +100,7 @@ class Backend:
                    for i, a in enumerate(accepted)]
             self._records.extend(new)
             self._next_id += len(new)
+            self._trim()
         return new
 
     def query(self, query: Query) -> tuple[int, list[dict[str, Any]]]:
@@ -99,21 +113,28 @@ class Backend:
             matched = matched[-query.limit:] if query.limit else []
         return total, [r.to_dict() for r in matched]
 
-    def __len__(self) -> int:
-        return len(self._records)
+    def counts(self) -> dict[str, int]:
+        """Recorded reports per kind (shown by /_emulator/ready)."""
+        with self._lock:
+            kinds = [r.kind for r in self._records]
+        return {"reports": len(kinds), **{kind: kinds.count(kind) for kind in KINDS}, "dropped": self.dropped}
 
     def export(self) -> dict[str, Any]:
         """The mutable state: every recorded report and the next id."""
         with self._lock:
-            return {"reports": [r.to_dict() for r in self._records], "next_id": self._next_id}
+            return {"reports": [r.to_dict() for r in self._records], "next_id": self._next_id,
+                    "dropped": self.dropped}
 
     def load(self, data: Mapping[str, Any]) -> None:
         """Replace the recorded reports with an :meth:`export` (ValueError if malformed, state unchanged)."""
         try:
             records = [Record.from_dict(item) for item in data.get("reports", [])]
             next_id = int(data.get("next_id", max((r.id for r in records), default=0) + 1))
+            dropped = int(data.get("dropped", 0))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"twentythree state: malformed report ({exc})") from None
         with self._lock:
-            self._records = records
+            self._records = deque(records)
             self._next_id = max(next_id, max((r.id for r in records), default=0) + 1)
+            self.dropped = dropped
+            self._trim()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar
 
 from .errors import InvalidInput
 
@@ -54,9 +55,9 @@ class PlayReport(Report):
 
     kind: ClassVar[str] = "play"
     type: str = "clip"
-    timeStart: float | None = None  # noqa: N815 - the vendor's parameter names
-    timeEnd: float | None = None  # noqa: N815
-    timeTotal: float | None = None  # noqa: N815
+    timeStart: float | None = None
+    timeEnd: float | None = None
+    timeTotal: float | None = None
     play_timestamp: float | None = None
 
 
@@ -142,6 +143,9 @@ def parse_play(params: Params) -> PlayReport:
         stamp = parse_seconds(params, "play_timestamp", required=True,
                               expected="a Unix timestamp in seconds such as 1709294400")
         return PlayReport(photo_id=photo_id, type="live", play_timestamp=stamp, **_player(params))
+    if "event" in params and not (_text(params, "timeStart") or _text(params, "time_start")):
+        # the seed documents show the event page under the report/play title
+        raise InvalidInput.missing("timeStart", " (an event is reported with /api/analytics/report/event)")
     return PlayReport(
         photo_id=photo_id,
         type="clip",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Response
 
@@ -22,12 +23,13 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_JS_NAME = 128
 _JS_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # Words that are not identifiers in JavaScript: `new.x({...})` or `delete({...})` is not a call.
-_RESERVED = frozenset(
-    "break case catch class const continue debugger default delete do else enum export extends false "
-    "finally for function if import in instanceof new null return super switch this throw true try "
-    "typeof var void while with yield let static implements interface package private protected "
-    "public await".split()
-)
+_RESERVED = frozenset((
+    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
+    "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof",
+    "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void",
+    "while", "with", "yield", "let", "static", "implements", "interface", "package", "private",
+    "protected", "public", "await",
+))
 # Characters XML 1.0 cannot carry at all, even escaped: replaced by U+FFFD.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -143,7 +145,7 @@ def serialize(answer: Answer, envelope: Envelope) -> tuple[str, str]:
     if envelope.kind == "xml":
         return answer.to_xml(), XML_TYPE
     # ensure_ascii keeps U+2028/9 and lone surrogates out of the JavaScript source.
-    text = json.dumps(answer.to_json(), ensure_ascii=True, allow_nan=False)
+    text = json.dumps(answer.to_json(), ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     if envelope.kind == "jsonp":
         return f"{envelope.name}({text});", JAVASCRIPT_TYPE
     if envelope.kind == "var":

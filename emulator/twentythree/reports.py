@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ApiError, InvalidInput, NoSuchPhoto, PermissionDenied
-from .params import (DownloadReport, Params, PlayReport, Report, check_limits, parse_download, parse_event,
-                     parse_play)
+from .params import (
+    Params,
+    PlayReport,
+    Report,
+    check_limits,
+    parse_download,
+    parse_event,
+    parse_play,
+)
 from .render import Answer
 from .sites import Site
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -175,8 +176,7 @@ def check_section(section: Mapping[str, Any]) -> list[tuple[tuple, str]]:
             try:
                 parse_network(entry.get("server", ""))
             except ValueError:
-                problems.append((("sites", i, "whitelist", j, "server"),
-                                 f"expected an IP address or CIDR such as 127.0.0.1/32 or ::1/128, "
-                                 f"got {entry.get('server')!r}"))
+                message = f"expected an IP address or CIDR such as 127.0.0.1/32 or ::1/128, got {entry.get('server')!r}"
+                problems.append((("sites", i, "whitelist", j, "server"), message))
     return problems
 

@@ -1,0 +1,54 @@
+"""The 23 Video (TwentyThree) report API: /api/analytics/report/{play,download,event,batch}.
+
+Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md) and ``CONTROL_BLUEPRINT``, the
+``/_emulator/twentythree`` listing of recorded reports (also registered through
+``VENDOR.extra_blueprints``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Vendor
+from .backend import DEFAULT_CAP, Backend
+from .control import control_bp
+from .openapi import openapi_components, openapi_paths
+from .routes import NAME, bp, error_response, fault_response
+from .schema import SECTION_SCHEMA
+from .sites import Sites, build_sites, check_section
+
+__all__ = ["CONTROL_BLUEPRINT", "VENDOR"]
+
+
+def owns_path(path: str) -> bool:
+    """Every path under /api/ is 23 Video's (api.video lives under /auth and /analytics)."""
+    return path == "/api" or path.startswith("/api/")
+
+
+def prepare(section: dict | None, scenario: Any) -> Sites:
+    """Build the scenario's sites once (immutable, shared by every tenant)."""
+    return build_sites(section)
+
+
+def new_backend(prepared: Sites, tenant: Any) -> Backend:
+    """A tenant's empty report store, guarded by the tenant's lock and bounded like its journal."""
+    journal = getattr(tenant, "journal", None)
+    return Backend(prepared, getattr(tenant, "lock", None), getattr(journal, "cap", DEFAULT_CAP))
+
+
+CONTROL_BLUEPRINT = control_bp
+
+VENDOR = Vendor(
+    name=NAME,
+    blueprint=bp,
+    owns_path=owns_path,
+    scenario_schema=SECTION_SCHEMA,
+    prepare=prepare,
+    new_backend=new_backend,
+    error_response=error_response,
+    fault_response=fault_response,
+    openapi_paths=openapi_paths(),
+    openapi_components=openapi_components(),
+    check_scenario=check_section,
+    extra_blueprints=(control_bp,),
+)
