@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from .clock import format_instant
 from .core import current_emulator, current_tenant
+from .journal import RawEntry
 from .store import TenantError
 
 CONTROL_PREFIX = "/_emulator"
@@ -26,11 +27,6 @@ def control_error(status: int, message: str) -> Response:
     response = jsonify(error=message)
     response.status_code = status
     return response
-
-
-def _flat(multidict) -> dict:
-    """Query or form values as a dict: one value as a string, repeated values as a list."""
-    return {k: (v[0] if len(v) == 1 else v) for k, v in multidict.lists()}
 
 
 def _before() -> Response | None:
@@ -86,29 +82,26 @@ def _before() -> Response | None:
 
 def _after(response: Response) -> Response:
     api = g.get("api")
-    if api is None or is_control(request.path):
+    if api is None:
         return response
     tenant = current_tenant()
     settings = current_emulator().settings
-    transport = request.environ.get(TRANSPORT_KEY)
+    environ = request.environ
+    transport = environ.get(TRANSPORT_KEY)
     try:
-        body = request.get_data(cache=True)[: settings.journal_body_bytes].decode("utf-8", "replace")
+        body = request.get_data(cache=True)[: settings.journal_body_bytes]
     except HTTPException:  # over the size cap: the request is journaled without its body
-        body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>"
-    tenant.journal.record({
-        "time": format_instant(tenant.now()),
-        "api": api,
-        "method": request.method,
-        "path": request.path,
-        "query": _flat(request.args),
-        "headers": dict(request.headers.items()),
-        "body": body,
-        "remote_addr": request.remote_addr,
-        "status": None if transport and transport["kind"] in ("reset", "empty", "hang") else response.status_code,
-        "fault": g.get("fault"),
-        "fault_kind": transport["kind"] if transport else None,
-        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
-    })
+        body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>".encode()
+    headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers.append((key, environ[key]))
+    kind = transport["kind"] if transport else None
+    tenant.journal.record(RawEntry(
+        format_instant(tenant.now()), api, environ["REQUEST_METHOD"], request.path,
+        environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
+        None if kind in ("reset", "empty", "hang") else response.status_code, g.get("fault"), kind,
+        (time.perf_counter() - g.started) * 1000))
     return response
 
 

@@ -12,6 +12,63 @@ from typing import Any, Iterable
 DEFAULT_CAP = 100_000
 
 
+def _header_name(key: str) -> str:
+    """``HTTP_X_EMULATOR_TENANT`` → ``X-Emulator-Tenant`` (Werkzeug's spelling)."""
+    return key[5:].replace("_", "-").title() if key.startswith("HTTP_") else key.replace("_", "-").title()
+
+
+def _flat_query(query_string: str) -> dict[str, Any]:
+    """One value as a string, repeated values as a list, in the order sent."""
+    from urllib.parse import parse_qsl
+
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(query_string, keep_blank_values=True):
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
+    return out
+
+
+class RawEntry:
+    """A journal entry as captured on the hot path; turned into a dict only when read."""
+
+    __slots__ = ("id", "time", "api", "method", "path", "query_string", "environ_headers", "body",
+                 "remote_addr", "status", "fault", "fault_kind", "duration_ms", "_dict")
+
+    def __init__(self, time: str, api: str, method: str, path: str, query_string: str,
+                 environ_headers: list, body: bytes, remote_addr: str | None, status: int | None,
+                 fault: str | None, fault_kind: str | None, duration_ms: float) -> None:
+        self.id = 0
+        self.time, self.api, self.method, self.path = time, api, method, path
+        self.query_string, self.environ_headers, self.body = query_string, environ_headers, body
+        self.remote_addr, self.status, self.fault, self.fault_kind = remote_addr, status, fault, fault_kind
+        self.duration_ms = duration_ms
+        self._dict: dict | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self._dict is None:
+            self._dict = {
+                "id": self.id, "time": self.time, "api": self.api, "method": self.method, "path": self.path,
+                "query": _flat_query(self.query_string),
+                "headers": {_header_name(k): v for k, v in self.environ_headers},
+                "body": self.body.decode("utf-8", "replace"), "remote_addr": self.remote_addr,
+                "status": self.status, "fault": self.fault, "fault_kind": self.fault_kind,
+                "duration_ms": round(self.duration_ms, 3),
+            }
+        return self._dict
+
+
+def _as_dict(entry: Any) -> dict[str, Any]:
+    return entry.to_dict() if isinstance(entry, RawEntry) else entry
+
+
 @dataclass
 class Journal:
     """A bounded list of request entries; when full, the oldest is dropped and counted."""
@@ -22,10 +79,10 @@ class Journal:
     _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def record(self, entry: RawEntry) -> RawEntry:
         """Append an entry (its ``id`` is assigned here) and return it."""
         with self._lock:
-            entry = {"id": next(self._ids), **entry}
+            entry.id = next(self._ids)
             self._entries.append(entry)
             while len(self._entries) > self.cap:
                 self._entries.popleft()
@@ -60,11 +117,12 @@ class Journal:
         total = len(matched)
         if limit is not None:
             matched = matched[-limit:] if limit else []
-        return total, matched
+        return total, [_as_dict(e) for e in matched]
 
     def export(self) -> dict:
         with self._lock:
-            return {"cap": self.cap, "dropped": self.dropped, "entries": list(self._entries)}
+            entries = list(self._entries)
+        return {"cap": self.cap, "dropped": self.dropped, "entries": [_as_dict(e) for e in entries]}
 
     def load(self, data: dict) -> None:
         with self._lock:
