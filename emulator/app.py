@@ -10,7 +10,9 @@ from . import hooks
 from .control import bp as control_bp
 from .core import Vendor
 from .runtime import Emulator, Settings
+from .tenancy import TenantPrefix
 from .transport import TransportFaults
+from .ui import bp as ui_bp
 from .vendors import all_vendors
 
 
@@ -37,6 +39,7 @@ def create_app(scenario: Any = "default", *, seed: int | None = None,
         for blueprint in vendor.extra_blueprints:
             app.register_blueprint(blueprint)
     app.register_blueprint(control_bp)
-    app.wsgi_app = TransportFaults(app.wsgi_app, emulator.stopping)
+    app.register_blueprint(ui_bp)
+    app.wsgi_app = TenantPrefix(TransportFaults(app.wsgi_app, emulator.stopping))
     app.emulator_stopping = emulator.stopping
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, request
 
 if TYPE_CHECKING:
     from .runtime import Emulator
@@ -39,8 +39,9 @@ def current_emulator() -> Emulator:
 
 def current_tenant() -> Tenant:
     """The tenant of this request (``X-Emulator-Tenant``; absent = default), created on first use."""
-    tenant = g.get("emulator_tenant")
+    environ = request.environ  # per request; ``g`` may outlive it (pytest-flask keeps an app context)
+    tenant = environ.get("emulator.tenant")
     if tenant is None:
-        tenant = current_emulator().store.get(request.headers.get(TENANT_HEADER) or None)
-        g.emulator_tenant = tenant
+        tenant = current_emulator().store.get(environ.get("HTTP_X_EMULATOR_TENANT") or None)
+        environ["emulator.tenant"] = tenant
     return tenant

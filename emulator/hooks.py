@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from .clock import format_instant
@@ -31,11 +31,12 @@ def control_error(status: int, message: str) -> Response:
 
 def _before() -> Response | None:
     emulator = current_emulator()
+    environ = request.environ  # per-request values live here, not in ``g`` (see core.current_tenant)
     control = is_control(request.path)
     if not control:
-        g.started = time.perf_counter()
+        environ["emulator.started"] = time.perf_counter()
         vendor = emulator.vendor_for(request.path)
-        g.api = vendor.name if vendor else "unknown"
+        environ["emulator.api"] = vendor.name if vendor else "unknown"
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
@@ -44,17 +45,18 @@ def _before() -> Response | None:
     try:
         tenant = current_tenant()
     except TenantError as exc:
-        g.api = None  # nothing to journal in: there is no valid tenant
+        environ["emulator.api"] = None  # nothing to journal in: there is no valid tenant
         return control_error(400, str(exc))
     params = dict(request.args.items())
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         params.update(request.form.items())
-    rule = tenant.faults.select(tenant.now(), tenant.random("faults").random, api=g.api, method=request.method,
+    api = environ["emulator.api"]
+    rule = tenant.faults.select(tenant.now(), tenant.random("faults").random, api=api, method=request.method,
                                 path=request.path, params=params, headers=request.headers)
     if rule is None:
         return None
-    g.fault = rule.id
+    environ["emulator.fault"] = rule.id
     action = rule.action
     kind = action["kind"]
     if kind == "latency":
@@ -72,7 +74,7 @@ def _before() -> Response | None:
     if kind in ("error", "rate_limit"):
         response = vendor.fault_response(action) if vendor else None
         if response is None:
-            return control_error(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {g.api} routes")
+            return control_error(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {api} routes")
         return response
     request.environ[TRANSPORT_KEY] = action
     if kind in ("reset", "empty", "hang"):
@@ -81,12 +83,12 @@ def _before() -> Response | None:
 
 
 def _after(response: Response) -> Response:
-    api = g.get("api")
+    environ = request.environ
+    api = environ.get("emulator.api")
     if api is None:
         return response
     tenant = current_tenant()
     settings = current_emulator().settings
-    environ = request.environ
     transport = environ.get(TRANSPORT_KEY)
     try:
         body = request.get_data(cache=True)[: settings.journal_body_bytes]
@@ -100,8 +102,8 @@ def _after(response: Response) -> Response:
     tenant.journal.record(RawEntry(
         format_instant(tenant.now()), api, environ["REQUEST_METHOD"], request.path,
         environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
-        None if kind in ("reset", "empty", "hang") else response.status_code, g.get("fault"), kind,
-        (time.perf_counter() - g.started) * 1000))
+        None if kind in ("reset", "empty", "hang") else response.status_code, environ.get("emulator.fault"), kind,
+        (time.perf_counter() - environ["emulator.started"]) * 1000))
     return response
 
 

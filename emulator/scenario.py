@@ -70,7 +70,10 @@ _Loader.yaml_implicit_resolvers = {
 
 def _load_yaml(text: str, source: str) -> _Loaded:
     """Parse YAML into plain data, remembering each path's line and each scalar's source text."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
+        raise ScenarioError([f"{source}:1: not valid YAML: {exc}"]) from None
     try:
         node = loader.get_single_node()
         loaded = _Loaded(None, source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Iterator
 
 import pytest
@@ -43,4 +42,4 @@ def live_server_factory() -> Iterator:
     yield start
     for server in servers:
         server.stop()
-    assert not [t for t in threading.enumerate() if t.name == "analytics-emulator" and t.is_alive()]
+    assert not [server for server in servers if server.thread.is_alive()]

@@ -229,3 +229,24 @@ def test_openapi_lists_control_routes(core_client):
     for path in ("/_emulator/reset", "/_emulator/requests", "/_emulator/faults", "/_emulator/clock",
                  "/_emulator/state", "/_emulator/scenario"):
         assert path in document["paths"]
+
+
+def test_tenant_by_url_prefix(core_client):
+    core_client.post("/_tenant/w9/fake/items/a")
+    assert core_client.get("/_emulator/ready", headers={"X-Emulator-Tenant": "w9"}).json["counts"]["fake"] == \
+        {"items": 1}
+    assert core_client.get("/_tenant/w9/_emulator/requests").json["items"][0]["path"] == "/fake/items/a"
+    assert core_client.get("/_emulator/ready").json["counts"]["fake"] == {"items": 0}
+
+
+def test_state_does_not_leak_between_requests_in_one_app_context(core_app):
+    """pytest-flask keeps an app context pushed for the whole test: ``g`` must not carry request state."""
+    client = core_app.test_client()
+    client.post("/_emulator/faults", json={"id": "once", "action": {"kind": "status", "status": 503}, "times": 1})
+    with core_app.app_context():
+        assert client.get("/fake/echo").status_code == 503
+        assert client.get("/fake/echo").status_code == 200
+        client.post("/_emulator/reset")
+        client.post("/fake/items/a")
+        entries = client.get("/_emulator/requests").json["items"]
+    assert [(e["path"], e["fault"]) for e in entries] == [("/fake/items/a", None)]

@@ -1,0 +1,28 @@
+"""Tenant by URL prefix: ``/_tenant/NAME/rest`` is ``/rest`` with ``X-Emulator-Tenant: NAME``.
+
+For code under test that cannot add a header (a real player, a vendor SDK): give it the prefixed
+base URL and its requests land in that tenant. Links the emulator builds keep the prefix, because
+it moves into ``SCRIPT_NAME``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+PREFIX = "/_tenant/"
+
+
+class TenantPrefix:
+    """WSGI middleware that turns the path prefix into the tenant header."""
+
+    def __init__(self, wsgi_app: Callable) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(PREFIX):
+            name, _, rest = path[len(PREFIX):].partition("/")
+            environ["HTTP_X_EMULATOR_TENANT"] = name
+            environ["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}{PREFIX}{name}"
+            environ["PATH_INFO"] = "/" + rest
+        return self.wsgi_app(environ, start_response)

@@ -1,0 +1,89 @@
+"""Fixtures of the dashboard tests: a served emulator with the ui blueprint, and headless Chromium.
+
+The browser is the Debian package's Chromium (`apt-get install -y chromium chromium-driver`) driven
+by Playwright for Python; Playwright's own browser downloads are never used. Without either, the
+browser tests skip and say which one is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from fakevendor import FAKE_VENDOR
+
+from emulator.app import create_app
+
+from .helpers import FAKE_SCENARIO, with_ui
+
+CHROMIUM = os.environ.get("EMULATOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1440, "height": 1000}
+# Set to a path (e.g. docs/dashboard.png) to keep the screenshot of the real-vendor test there too.
+SCREENSHOT_COPY = os.environ.get("EMULATOR_UI_SCREENSHOT")
+
+
+@pytest.fixture
+def serve(live_server_factory):
+    """Start an emulator with the dashboard: the fake vendor by default, or ``real=True`` for both vendors."""
+
+    def start(scenario=None, *, real: bool = False, **settings):
+        if real:
+            try:
+                app = create_app(scenario or "default", **settings)
+            except ImportError as exc:
+                pytest.skip(f"the real vendors are not importable yet: {exc}")
+        else:
+            app = create_app(scenario or FAKE_SCENARIO, vendors=[FAKE_VENDOR], **settings)
+        return live_server_factory(with_ui(app))
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (skips when Chromium or playwright is missing)."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install 'playwright>=1.40,<2'")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium chromium-driver "
+                    "(or set EMULATOR_CHROMIUM to its path)")
+    sync_api.expect.set_options(timeout=10_000)  # generous: CI machines can be busy
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (own storage); the test fails on a JavaScript error or a request elsewhere."""
+    context = browser.new_context(viewport=VIEWPORT)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    errors: list = []
+    foreign: list = []
+    tab.on("pageerror", lambda error: errors.append(error))
+    tab.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1:", "data:"))
+           else foreign.append(request.url))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not foreign, f"the page must work offline, yet it asked for {foreign}"
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """Save a full-page screenshot under the test's tmp path (and to EMULATOR_UI_SCREENSHOT when asked)."""
+
+    def take(tab, name: str = "dashboard.png", keep: bool = False) -> Path:
+        path = tmp_path / name
+        tab.screenshot(path=str(path), full_page=True)
+        if keep and SCREENSHOT_COPY:
+            shutil.copyfile(path, SCREENSHOT_COPY)
+        return path
+
+    return take

@@ -1,0 +1,83 @@
+"""The dashboard blueprint without a browser: what is served, to whom, and what the page may do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fakevendor import FAKE_VENDOR
+
+from emulator.app import create_app
+from emulator.ui import bp
+
+from .helpers import FAKE_SCENARIO, with_ui
+
+STATIC = Path(bp.static_folder)
+ASSETS = {"app.js": "javascript", "app.css": "text/css", "index.html": "text/html"}
+
+
+@pytest.fixture
+def client():
+    return with_ui(create_app(FAKE_SCENARIO, vendors=[FAKE_VENDOR], control_token="s3cret")).test_client()
+
+
+def test_the_static_folder_holds_one_page_one_stylesheet_one_script():
+    assert sorted(p.name for p in STATIC.iterdir()) == sorted(ASSETS)
+
+
+@pytest.mark.parametrize("path", ["/_emulator/ui", "/_emulator/ui/"])
+def test_the_page_is_served_without_the_control_token(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert b'src="/_emulator/ui/static/app.js"' in response.data
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("name", ["app.js", "app.css"])
+def test_the_assets_are_served_without_the_control_token(client, name):
+    response = client.get(f"/_emulator/ui/static/{name}")
+    assert response.status_code == 200
+    assert ASSETS[name] in response.content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_control_routes_still_need_the_token(client):
+    assert client.get("/_emulator/faults").status_code == 401
+    assert client.get("/_emulator/faults", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_the_page_allows_only_its_own_scripts_and_origin(client):
+    policy = client.get("/_emulator/ui").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "connect-src 'self'" in policy
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_dashboard_requests_are_not_journaled(client):
+    client.get("/_emulator/ui")
+    client.get("/_emulator/ui/static/app.js")
+    journal = client.get("/_emulator/requests", headers={"Authorization": "Bearer s3cret"}).get_json()
+    assert journal["total"] == 0
+
+
+def test_a_missing_asset_answers_404_in_the_control_format(client):
+    response = client.get("/_emulator/ui/static/nope.js")
+    assert response.status_code == 404
+    assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("name", sorted(ASSETS))
+def test_the_assets_load_nothing_from_elsewhere(name):
+    text = (STATIC / name).read_text(encoding="utf-8")
+    assert not re.search(r"https?://", text), "the page must work offline: no CDN, no remote URL"
+
+
+def test_the_script_never_writes_markup():
+    """Journal data is attacker-controlled: the DOM is built with createElement/textContent only."""
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("//"))
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in code, sink
