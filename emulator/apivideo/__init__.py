@@ -1,0 +1,37 @@
+"""The api.video raw-statistics API: /auth/api-key, /auth/refresh and the three /analytics listings.
+
+Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md). Vendor facts and decisions:
+docs/fidelity-apivideo.md.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Vendor
+from .backend import Backend
+from .models import Prepared, prepare
+from .openapi import openapi_components, openapi_paths
+from .routes import NAME, bp, error_response, fault_response, owns_path
+from .schema import SECTION_SCHEMA, check_section
+
+__all__ = ["VENDOR"]
+
+
+def new_backend(prepared: Prepared, tenant: Any) -> Backend:
+    """A tenant's empty token store and rate windows (cheap: no copying of prepared data)."""
+    return Backend(prepared, tenant)
+
+
+VENDOR = Vendor(
+    name=NAME,
+    blueprint=bp,
+    owns_path=owns_path,
+    scenario_schema=SECTION_SCHEMA,
+    prepare=prepare,
+    new_backend=new_backend,
+    error_response=error_response,
+    fault_response=fault_response,
+    openapi_paths=openapi_paths(),
+    openapi_components=openapi_components(),
+    check_scenario=check_section,
+)

@@ -1,0 +1,134 @@
+"""Per-tenant mutable state: issued tokens and rate-limit windows (export / load for snapshots).
+
+Every method runs under the tenant's lock (the routes hold it); times are epoch milliseconds
+from the emulator clock, never the wall clock.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from .models import ApiKey, Prepared
+
+TOKEN_LIFETIME_S = 3600
+REFRESH_PREFIX = "def50200"
+
+
+@dataclass(frozen=True)
+class RateState:
+    """What the X-RateLimit-* headers say after one request, and whether it may proceed."""
+
+    limit: int
+    remaining: int
+    retry_after: int
+    allowed: bool
+
+    def headers(self) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Retry-After": str(self.retry_after)}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Backend:
+    """Tokens (access and refresh) and per-key sliding windows of one tenant."""
+
+    def __init__(self, prepared: Prepared, tenant: Any) -> None:
+        self.prepared = prepared
+        self.tenant_name = str(getattr(tenant, "name", "default"))
+        self._secret = hashlib.blake2b(f"{prepared.seed}".encode(), digest_size=32,
+                                       person=b"apivideo-tokens").digest()
+        self.issued = 0
+        self.access: dict[str, tuple[str, int]] = {}  # access token -> (api key, expires ms)
+        self.refresh: dict[str, str] = {}  # refresh token -> api key
+        self.windows: dict[str, deque[int]] = {}  # api key -> ms of the counted requests
+
+    # --- tokens ----------------------------------------------------------------------------
+    def _jwt(self, key: ApiKey, now_ms: int, jti: str) -> str:
+        """A real HS256 JWT (signed with a seed-derived secret): clients that decode it see exp."""
+        iat = now_ms // 1000
+        header = {"typ": "JWT", "alg": "HS256"}
+        claims = {"iss": "analytics-emulator", "aud": "apivideo", "jti": jti, "iat": iat, "nbf": iat,
+                  "exp": iat + TOKEN_LIFETIME_S, "sub": hashlib.sha256(key.key.encode()).hexdigest()[:16],
+                  "environment": key.environment}
+        signing = ".".join(_b64(json.dumps(p, separators=(",", ":")).encode()) for p in (header, claims))
+        signature = hmac.new(self._secret, signing.encode(), hashlib.sha256).digest()
+        return signing + "." + _b64(signature)
+
+    def issue(self, key: ApiKey, now_ms: int) -> dict[str, Any]:
+        """New access and refresh tokens for ``key``; the body of /auth/api-key and /auth/refresh."""
+        self.issued += 1
+        self._prune(now_ms)
+        jti = hashlib.blake2b(f"{self.tenant_name}:{self.issued}".encode(), key=self._secret,
+                              digest_size=32).hexdigest()
+        access = self._jwt(key, now_ms, jti)
+        refresh = REFRESH_PREFIX + hashlib.blake2b(f"refresh:{jti}".encode(), key=self._secret).hexdigest()
+        self.access[access] = (key.key, now_ms + TOKEN_LIFETIME_S * 1000)
+        self.refresh[refresh] = key.key
+        return {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S, "access_token": access,
+                "refresh_token": refresh}
+
+    def login(self, api_key: str, now_ms: int) -> dict[str, Any] | None:
+        key = self.prepared.api_keys.get(api_key)
+        return self.issue(key, now_ms) if key else None
+
+    def use_refresh_token(self, token: str, now_ms: int) -> dict[str, Any] | None:
+        """Exchange a refresh token (single use: it is consumed) for new tokens."""
+        key = self.prepared.api_keys.get(self.refresh.pop(token, ""))
+        return self.issue(key, now_ms) if key else None
+
+    def key_for_token(self, token: str, now_ms: int) -> ApiKey | None:
+        """The API key behind a live access token (None when unknown or expired)."""
+        found = self.access.get(token)
+        if found is None or now_ms >= found[1]:
+            return None
+        return self.prepared.api_keys.get(found[0])
+
+    def _prune(self, now_ms: int) -> None:
+        for token in [t for t, (_, exp) in self.access.items() if exp <= now_ms]:
+            del self.access[token]
+
+    # --- rate limits -----------------------------------------------------------------------
+    def hit(self, key: ApiKey, now_ms: int) -> RateState:
+        """Count one read against ``key``'s sliding window.
+
+        Past the limit the read is not counted; it is refused only when the scenario enforces
+        limits. ``retry_after`` is the time until the oldest counted read leaves the window.
+        """
+        window_ms = self.prepared.window_seconds * 1000
+        log = self.windows.setdefault(key.key, deque())
+        while log and log[0] <= now_ms - window_ms:
+            log.popleft()
+        counted = len(log) < key.limit
+        if counted:
+            log.append(now_ms)
+        retry_ms = min(window_ms, max(0, log[0] + window_ms - now_ms)) if log else 0
+        return RateState(limit=key.limit, remaining=max(0, key.limit - len(log)),
+                         retry_after=-(-retry_ms // 1000),
+                         allowed=counted or not self.prepared.enforce_rate_limits)
+
+    # --- snapshots -------------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        return {
+            "issued": self.issued,
+            "access_tokens": [{"token": t, "key": k, "expires_ms": e} for t, (k, e) in self.access.items()],
+            "refresh_tokens": [{"token": t, "key": k} for t, k in self.refresh.items()],
+            "rate_windows": {k: list(v) for k, v in self.windows.items()},
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.issued = int(data.get("issued", 0))
+        self.access = {str(t["token"]): (str(t["key"]), int(t["expires_ms"]))
+                       for t in data.get("access_tokens", [])}
+        self.refresh = {str(t["token"]): str(t["key"]) for t in data.get("refresh_tokens", [])}
+        self.windows = {str(k): deque(int(x) for x in v) for k, v in (data.get("rate_windows") or {}).items()}
+
+    def counts(self) -> dict[str, int]:
+        return {**self.prepared.counts(), "access_tokens": len(self.access)}

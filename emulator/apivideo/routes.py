@@ -1,0 +1,233 @@
+"""HTTP only: parse the request, ask the prepared data / backend, render the vendor's JSON.
+
+Handlers are named after the vendor's operations (``x-client-action`` in the pinned spec).
+Errors are raised as :mod:`problems` classes and rendered by one handler; every analytics
+response after authentication carries the X-RateLimit-* headers (added in ``after_request``).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, request
+
+from ..core import current_tenant
+from .auth import authenticate as check_credentials
+from .backend import Backend, RateState
+from .models import ENVIRONMENT_LIMITS, Prepared
+from .pagination import PageRequest, page_bounds, pagination, parse_page_request
+from .period import PeriodError, parse_period
+from .problems import (
+    AttributeInvalid,
+    AttributeRequired,
+    InvalidCredentials,
+    Problem,
+    ResourceNotFound,
+    TooManyRequests,
+    dumps,
+    problem_for_status,
+    render,
+)
+from .timefmt import to_ms
+
+NAME = "apivideo"
+bp = Blueprint(NAME, __name__)
+#: per-request rate state; kept in the WSGI environ, not ``g`` (an app context can outlive a request)
+RATE_KEY = "apivideo.rate"
+_METADATA = re.compile(r"metadata\[([^\[\]]+)\]")
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def owns_path(path: str) -> bool:
+    """api.video's paths: /auth/* and /analytics/* (23 Video lives under /api/)."""
+    return any(path == p or path.startswith(p + "/") for p in ("/auth", "/analytics"))
+
+
+# --- plumbing ---------------------------------------------------------------------------------
+@bp.errorhandler(Problem)
+def _problem(problem: Problem) -> Response:
+    return render(problem)
+
+
+@bp.after_request
+def _rate_headers(response: Response) -> Response:
+    state: RateState | None = request.environ.get(RATE_KEY)
+    if state is not None:
+        response.headers.update(state.headers())
+    return response
+
+
+def _json(payload: Any) -> Response:
+    return Response(dumps(payload), mimetype="application/json")
+
+
+def _backend() -> tuple[Backend, int]:
+    tenant = current_tenant()
+    return tenant.backend(NAME), to_ms(tenant.now())
+
+
+def _authorized() -> Prepared:
+    """Check the credentials and count the read; raise 401 / 429 problems."""
+    tenant = current_tenant()
+    backend, now = _backend()
+    with tenant.lock:
+        key = check_credentials(request.headers.get("Authorization"), backend, now)
+        state = backend.hit(key, now)
+    request.environ[RATE_KEY] = state
+    if not state.allowed:
+        raise TooManyRequests()
+    return backend.prepared
+
+
+def _body_field(name: str) -> str:
+    """A string attribute of the JSON object body of /auth/*; 400 when absent or not a string."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict) or body.get(name) is None:
+        raise AttributeRequired(name)
+    if not isinstance(body[name], str):
+        raise AttributeInvalid(name)
+    return body[name]
+
+
+def _period() -> Any:
+    raw = request.args.get("period")
+    if raw is None or raw == "":
+        raise AttributeRequired("period")
+    try:
+        return parse_period(raw)
+    except PeriodError:
+        raise AttributeInvalid("period") from None
+
+
+def _metadata_filter() -> dict[str, str] | None:
+    """``metadata[key]=value`` pairs; None when one key asks for two values (nothing can match)."""
+    wanted: dict[str, str] = {}
+    for name, values in request.args.lists():
+        if not name.startswith("metadata"):
+            continue
+        m = _METADATA.fullmatch(name)
+        if m is None:
+            raise AttributeInvalid("metadata")
+        for value in values:
+            if wanted.setdefault(m.group(1), value) != value:
+                return None
+    return wanted
+
+
+def _page(items: Sequence[Mapping[str, Any]], total: int, req: PageRequest) -> Response:
+    path = quote(request.path, safe=_PATH_SAFE)
+    query = request.query_string.decode("utf-8", "replace")
+    return _json({"data": list(items), "pagination": pagination(req, total, len(items), path, query)})
+
+
+# --- operations -------------------------------------------------------------------------------
+@bp.post("/auth/api-key")
+def authenticate() -> Response:
+    """POST /auth/api-key: an API key for access and refresh tokens."""
+    api_key = _body_field("apiKey")
+    backend, now = _backend()
+    with current_tenant().lock:
+        tokens = backend.login(api_key, now)
+    if tokens is None:
+        raise InvalidCredentials()
+    return _json(tokens)
+
+
+@bp.post("/auth/refresh")
+def refresh() -> Response:
+    """POST /auth/refresh: a refresh token (consumed) for new tokens."""
+    token = _body_field("refreshToken")
+    backend, now = _backend()
+    with current_tenant().lock:
+        tokens = backend.use_refresh_token(token, now)
+    if tokens is None:
+        raise InvalidCredentials()
+    return _json(tokens)
+
+
+@bp.get("/analytics/videos/<video_id>")
+def list_video_sessions(video_id: str) -> Response:
+    """GET /analytics/videos/{videoId}: sessions loaded in ``period``, filtered by metadata."""
+    prepared = _authorized()
+    period = _period()
+    req = parse_page_request(request.args)
+    wanted = _metadata_filter()
+    source = prepared.videos.get(video_id)
+    if source is None:
+        raise ResourceNotFound("videoId")
+    if wanted is None:
+        return _page([], 0, req)
+    selection = source.select(period, wanted, prepared.memo)
+    start, stop = page_bounds(req, len(selection))
+    return _page(selection.page(start, stop), len(selection), req)
+
+
+@bp.get("/analytics/live-streams/<live_stream_id>")
+def list_live_stream_sessions(live_stream_id: str) -> Response:
+    """GET /analytics/live-streams/{liveStreamId}: sessions loaded in ``period``."""
+    prepared = _authorized()
+    period = _period()
+    req = parse_page_request(request.args)
+    source = prepared.live_streams.get(live_stream_id)
+    if source is None:
+        raise ResourceNotFound("liveStreamId")
+    selection = source.select(period, {}, prepared.memo)
+    start, stop = page_bounds(req, len(selection))
+    return _page(selection.page(start, stop), len(selection), req)
+
+
+@bp.get("/analytics/sessions/<session_id>/events")
+def list_session_events(session_id: str) -> Response:
+    """GET /analytics/sessions/{sessionId}/events: the session's events by ``emittedAt``."""
+    prepared = _authorized()
+    req = parse_page_request(request.args)
+    found = prepared.find_session(session_id)
+    if found is None:
+        raise ResourceNotFound("sessionId")
+    events = prepared.session_events(found)
+    start, stop = page_bounds(req, len(events))
+    return _page(events[start:stop], len(events), req)
+
+
+# --- for the core -----------------------------------------------------------------------------
+def error_response(status: int, detail: str | None) -> Response:
+    """Routing 404/405, 413 and ``status`` faults as problem+json.
+
+    Werkzeug's own descriptions are English prose meant for HTML pages: the vendor's fixed titles
+    are used instead, except for statuses the vendor has no title for.
+    """
+    if status in (404, 405, 429):
+        detail = None
+    response = render(problem_for_status(status, detail))
+    if status == 405:
+        response.headers["Allow"] = ", ".join(sorted(_allowed_methods()))
+    return response
+
+
+def _allowed_methods() -> set[str]:
+    """The methods the requested path answers to (RFC 9110 wants them in 405's Allow)."""
+    try:
+        return set(current_app.url_map.bind_to_environ(request.environ).allowed_methods())
+    except Exception:  # noqa: BLE001 - a header is not worth a failure on an error path
+        return set()
+
+
+def _caller_limit() -> int:
+    """The rate limit of the key the request speaks for, without counting it (default: sandbox)."""
+    backend, now = _backend()
+    try:
+        with current_tenant().lock:
+            return check_credentials(request.headers.get("Authorization"), backend, now).limit
+    except Problem:
+        return ENVIRONMENT_LIMITS["sandbox"]
+
+
+def fault_response(action: dict) -> Response | None:
+    """``rate_limit`` faults: the vendor's 429 with its headers; other vendor kinds do not apply."""
+    if action.get("kind") != "rate_limit":
+        return None
+    headers = {"X-RateLimit-Limit": str(_caller_limit()), "X-RateLimit-Remaining": "0",
+               "X-RateLimit-Retry-After": str(int(action.get("retry_after", 60)))}
+    return render(TooManyRequests(), headers)

@@ -1,0 +1,169 @@
+"""The scenario section ``apivideo:``: its JSON Schema and the checks JSON Schema cannot express."""
+from __future__ import annotations
+
+from typing import Any
+
+from .ids import MAX_INDEX
+from .period import PeriodError, parse_period
+from .timefmt import parse_ms
+
+ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
+EVENT_TYPES = ["ready", "play", "pause", "resume", "seek.backward", "seek.forward", "end"]
+MAX_GENERATED = 10_000_000
+MAX_EVENTS = 1000
+
+
+def _strings(*names: str, nullable: tuple[str, ...] = ()) -> dict:
+    """An object of optional string fields (some nullable), no other keys."""
+    props = {n: {"type": ["string", "null"] if n in nullable else "string"} for n in names}
+    return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+_METADATA = {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                        "required": ["key", "value"],
+                                        "properties": {"key": {"type": "string"}, "value": {"type": "string"}}}}
+_EVENT = {
+    "type": "object", "additionalProperties": False, "required": ["type", "emittedAt"],
+    "properties": {"type": {"enum": EVENT_TYPES}, "emittedAt": {"type": "string"},
+                   "at": {"type": "integer", "minimum": 0}, "from": {"type": "integer", "minimum": 0},
+                   "to": {"type": "integer", "minimum": 0}},
+}
+
+
+def _session(live: bool) -> dict:
+    inner = {"sessionId": {"type": "string", "pattern": ID_PATTERN}, "loadedAt": {"type": "string"},
+             "endedAt": {"type": "string"}}
+    if not live:
+        inner["metadata"] = _METADATA
+    nullable_city = () if live else ("city",)
+    nullable_url = () if live else ("url",)
+    return {
+        "type": "object", "additionalProperties": False, "required": ["session"],
+        "properties": {
+            "session": {"type": "object", "additionalProperties": False,
+                        "required": ["sessionId", "loadedAt", "endedAt"], "properties": inner},
+            "location": _strings("country", "city", nullable=nullable_city),
+            "referrer": _strings("url", "medium", "source", "searchTerm", nullable=nullable_url),
+            "device": _strings("type", "vendor", "model"),
+            "os": _strings("name", "shortname", "version"),
+            "client": _strings("type", "name", "version"),
+            "events": {"type": "array", "items": _EVENT},
+        },
+    }
+
+
+def _generate(live: bool) -> dict:
+    props: dict[str, Any] = {
+        "sessions": {"type": "integer", "minimum": 0, "maximum": MAX_GENERATED,
+                     "x-expected": f"a number of sessions from 0 to {MAX_GENERATED}"},
+        "period": {"type": "string", "x-expected": "a period: 2024, 2024-02, 2024-W05, 2024-02-01 "
+                                                   "or 2024-01-01/2024-02-29"},
+        "events": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_EVENTS},
+                   "minItems": 2, "maxItems": 2,
+                   "x-expected": f"[min, max] events per session, 1 to {MAX_EVENTS}"},
+        "duration": {"type": "integer", "minimum": 1, "maximum": 86_400,
+                     "x-expected": "the video length in seconds (1 to 86400)"},
+    }
+    if not live:
+        props["metadata"] = {"type": "object", "maxProperties": 16,
+                             "additionalProperties": {"type": "array", "minItems": 1,
+                                                      "items": {"type": "string"}}}
+    return {"type": "object", "additionalProperties": False, "required": ["sessions", "period"],
+            "properties": props}
+
+
+def _source(live: bool) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": ["id"],
+            "properties": {"id": {"type": "string", "pattern": ID_PATTERN,
+                                  "x-expected": "an id of 1-64 letters, digits, _ or -"},
+                           "sessions": {"type": "array", "items": _session(live)},
+                           "generate": _generate(live)}}
+
+
+SECTION_SCHEMA: dict = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "api_keys": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["key", "environment"],
+            "properties": {"key": {"type": "string", "minLength": 1},
+                           "environment": {"enum": ["sandbox", "production"]},
+                           "rate_limit": {"type": "integer", "minimum": 1,
+                                          "x-expected": "reads a window for this key (a positive integer)"}}}},
+        "rate_limits": {"type": "object", "additionalProperties": False, "properties": {
+            "enforce": {"type": "boolean"},
+            "sandbox": {"type": "integer", "minimum": 1, "x-expected": "reads a window (a positive integer)"},
+            "production": {"type": "integer", "minimum": 1, "x-expected": "reads a window (a positive integer)"},
+            "window_seconds": {"type": "integer", "minimum": 1, "maximum": 86_400,
+                               "x-expected": "the window length in seconds (1 to 86400)"}}},
+        "videos": {"type": "array", "items": _source(live=False)},
+        "live_streams": {"type": "array", "items": _source(live=True)},
+    },
+}
+
+
+def _check_generate(spec: dict, path: tuple) -> list[tuple[tuple, str]]:
+    problems: list[tuple[tuple, str]] = []
+    try:
+        period = parse_period(str(spec["period"]))
+    except PeriodError:
+        return [(path + ("period",), (f"not a period: {spec['period']!r} (2024, 2024-02, 2024-W05, "
+                                     "2024-02-01 or 2024-01-01/2024-02-29)"))]
+    # no count check needed: MAX_GENERATED is below the milliseconds of the shortest period (a
+    # day), so every generated session gets a slot of at least 1 ms and loadedAt stays strictly
+    # increasing (see generate.py)
+    assert MAX_GENERATED < 86_400_000 and MAX_GENERATED <= MAX_INDEX and period.end_ms > period.start_ms
+    events = spec.get("events")
+    if events and events[0] > events[1]:
+        problems.append((path + ("events",), f"min {events[0]} is above max {events[1]}"))
+    return problems
+
+
+def _check_session(raw: dict, path: tuple) -> list[tuple[tuple, str]]:
+    problems: list[tuple[tuple, str]] = []
+    times = {}
+    for field in ("loadedAt", "endedAt"):
+        try:
+            times[field] = parse_ms(raw["session"][field])
+        except ValueError as exc:
+            problems.append((path + ("session", field), str(exc)))
+    if len(times) == 2 and times["endedAt"] < times["loadedAt"]:
+        problems.append((path + ("session", "endedAt"), "ends before loadedAt"))
+    for n, event in enumerate(raw.get("events", [])):
+        where = path + ("events", n)
+        try:
+            parse_ms(event["emittedAt"])
+        except ValueError as exc:
+            problems.append((where + ("emittedAt",), str(exc)))
+        seek = event["type"].startswith("seek.")
+        need, forbid = (("from", "to"), ("at",)) if seek else (("at",), ("from", "to"))
+        problems.extend((where, f"a {event['type']} event needs '{k}'") for k in need if k not in event)
+        problems.extend((where + (k,), f"a {event['type']} event has no '{k}'") for k in forbid if k in event)
+    return problems
+
+
+def check_section(section: dict) -> list[tuple[tuple, str]]:
+    """Periods, instants, event shapes, ordering and uniqueness: what the schema cannot say."""
+    problems: list[tuple[tuple, str]] = []
+    keys: set[str] = set()
+    for n, entry in enumerate(section.get("api_keys", [])):
+        if entry["key"] in keys:
+            problems.append((("api_keys", n, "key"), f"duplicate API key {entry['key']!r}"))
+        keys.add(entry["key"])
+    session_ids: set[str] = set()
+    for group in ("videos", "live_streams"):
+        ids: set[str] = set()
+        for n, source in enumerate(section.get(group, [])):
+            if source["id"] in ids:
+                problems.append(((group, n, "id"), f"duplicate id {source['id']!r}"))
+            ids.add(source["id"])
+            if "generate" in source:
+                problems.extend(_check_generate(source["generate"], (group, n, "generate")))
+            for m, raw in enumerate(source.get("sessions", [])):
+                sid = raw["session"]["sessionId"]
+                if sid in session_ids:
+                    problems.append(((group, n, "sessions", m, "session", "sessionId"),
+                                     f"duplicate sessionId {sid!r}"))
+                session_ids.add(sid)
+                problems.extend(_check_session(raw, (group, n, "sessions", m)))
+    return problems

@@ -1,0 +1,95 @@
+"""The pinned contract: the embedded copy matches the fixture; /_emulator/openapi.json shows the routes."""
+from __future__ import annotations
+
+import json
+
+from apivideo_contract import Contract, load_fixture, render_module, strip_samples
+from apivideo_data import SCENARIO
+from flask import Response
+from openapi_schema_validator import OAS30Validator
+
+from emulator.apivideo._contract import CONTRACT
+from emulator.apivideo.openapi import PREFIX
+from emulator.app import create_app
+
+pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+
+ROUTES = ["/auth/api-key", "/auth/refresh", "/analytics/videos/{videoId}",
+          "/analytics/live-streams/{liveStreamId}", "/analytics/sessions/{sessionId}/events"]
+
+
+def test_embedded_contract_is_the_fixture():
+    fixture = load_fixture()
+    assert CONTRACT == strip_samples(fixture)
+    from pathlib import Path
+
+    import emulator.apivideo._contract as module
+    assert Path(module.__file__).read_text(encoding="utf-8") == render_module(fixture)
+
+
+def test_fixture_is_the_shared_pinned_copy():
+    """The fixture is a verbatim copy of the vendor extract (when the shared folder is around)."""
+    from pathlib import Path
+
+    from apivideo_contract import FIXTURE
+    shared = Path("/work/shared/vendor/apivideo/raw-statistics.openapi.yaml")
+    if shared.exists():
+        assert FIXTURE.read_bytes() == shared.read_bytes()
+
+
+def test_openapi_document_has_the_routes(av_client):
+    doc = av_client.get("/_emulator/openapi.json").get_json()
+    for route in ROUTES:
+        assert route in doc["paths"], route
+    schemas = doc["components"]["schemas"]
+    assert PREFIX + "raw-statistics-list-sessions-response" in schemas
+    text = json.dumps(doc)
+    refs = {part.split('"')[0] for part in text.split('"$ref": "#/components/schemas/')[1:]}
+    assert refs <= set(schemas), refs - set(schemas)
+    assert "#/components/parameters/" not in text and "securitySchemes" not in text
+    op = doc["paths"]["/analytics/videos/{videoId}"]["get"]
+    assert [p["name"] for p in op["parameters"]] == ["videoId", "period", "metadata", "currentPage", "pageSize"]
+    assert {"200", "400", "401", "404", "429"} <= set(op["responses"])
+
+
+def test_documented_schemas_accept_real_answers(av_client, bearer):
+    """The schemas published in openapi.json validate what the routes answer."""
+    doc = av_client.get("/_emulator/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+
+    def check(path_key: str, status: str, body: dict) -> None:
+        op = next(iter(doc["paths"][path_key].values()))
+        schema = next(iter(op["responses"][status]["content"].values()))["schema"]
+        OAS30Validator({**schema, "components": {"schemas": schemas}}).validate(body)
+
+    check("/analytics/videos/{videoId}", "200",
+          av_client.get("/analytics/videos/vi4k0jvEUuaTdRAEjQ4Prklg?period=2024", headers=bearer).get_json())
+    check("/analytics/videos/{videoId}", "400",
+          av_client.get("/analytics/videos/x?period=2024&pageSize=0", headers=bearer).get_json())
+    check("/analytics/videos/{videoId}", "401", av_client.get("/analytics/videos/x?period=2024").get_json())
+    check("/auth/api-key", "200", av_client.post("/auth/api-key", json={"apiKey": "sandbox-key"}).get_json())
+
+
+def test_contract_checker_catches_violations(contract, contract_hook):
+    """The hook every api.video test runs through really rejects what a strict client would."""
+    app = create_app(SCENARIO)
+    seen: list[str] = []
+    contract_hook(app, contract, seen)
+    bad = {"data": [{"session": {"sessionId": "x", "loadedAt": "2024-01-01T00:00:00Z", "endedAt": None}}],
+           "pagination": {"itemsTotal": 1.0, "links": [], "extra": True}}
+    app.add_url_rule("/analytics/videos/<v>/broken", "broken",
+                     lambda v: Response(json.dumps(bad), mimetype="text/json"))
+    app.test_client().get("/analytics/videos/x/broken")
+    assert any("Content-Type" in s for s in seen)
+    assert any("'2024-01-01T00:00:00Z' is not a 'date-time'" in s for s in seen)
+    assert any("None for not nullable" in s for s in seen)
+    assert any("1.0 is not of type 'integer'" in s for s in seen)
+    assert any("'extra' was unexpected" in s for s in seen)
+
+
+def test_range_errors_need_their_extension(contract):
+    body = {"type": "t", "title": "x", "name": "pageSize", "status": 400, "range": {"min": 1, "max": 100},
+            "problems": [{"type": "t", "title": "x", "name": "pageSize", "status": 400}]}
+    assert contract.errors("/analytics/videos/x", 400, body) == []
+    assert Contract().validator("bad-request").is_valid({k: v for k, v in body.items() if k != "range"})
+    assert not Contract().validator("bad-request").is_valid(body)
