@@ -51,7 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="serve", daemon=True)
     thread.start()
     print(f"ready {server.url}", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.control_token:
