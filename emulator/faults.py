@@ -211,6 +211,10 @@ class FaultBook:
             self._rules.append(rule)
             return rule
 
+    def __bool__(self) -> bool:
+        """Whether any rule is loaded (the hot path skips fault matching when none is)."""
+        return bool(self._rules)
+
     def remove(self, rule_id: str) -> bool:
         with self._lock:
             before = len(self._rules)

@@ -47,6 +47,8 @@ def _before() -> Response | None:
     except TenantError as exc:
         environ["emulator.api"] = None  # nothing to journal in: there is no valid tenant
         return control_error(400, str(exc))
+    if not tenant.faults:
+        return None
     params = dict(request.args.items())
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
