@@ -26,5 +26,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -122,6 +122,11 @@ class TenantStore:
             self._evict()
             return tenant
 
+    def drop(self, name: str) -> bool:
+        """Forget a tenant; its next request starts it afresh from the base scenario."""
+        with self._lock:
+            return self._tenants.pop(name, None) is not None
+
     def install(self, name: str, tenant: Tenant) -> Tenant:
         """Put an already built tenant in place (state import)."""
         with self._lock:

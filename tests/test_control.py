@@ -250,3 +250,14 @@ def test_state_does_not_leak_between_requests_in_one_app_context(core_app):
         client.post("/fake/items/a")
         entries = client.get("/_emulator/requests").json["items"]
     assert [(e["path"], e["fault"]) for e in entries] == [("/fake/items/a", None)]
+
+
+def test_drop_tenant_and_list(core_client):
+    core_client.post("/fake/items/a", headers={"X-Emulator-Tenant": "gone"})
+    names = [t["name"] for t in core_client.get("/_emulator/tenants").json["items"]]
+    assert "gone" in names
+    assert core_client.delete("/_emulator/tenant", headers={"X-Emulator-Tenant": "gone"}).json == \
+        {"tenant": "gone", "dropped": True}
+    assert "gone" not in [t["name"] for t in core_client.get("/_emulator/tenants").json["items"]]
+    assert core_client.get("/_emulator/ready", headers={"X-Emulator-Tenant": "gone"}).json["counts"]["fake"] == \
+        {"items": 0}

@@ -47,6 +47,8 @@ def control_paths() -> dict:
         "/_emulator/health": {"get": _op("Liveness", {"200": _json(obj)})},
         "/_emulator/ready": {"get": _op("Readiness, with the loaded scenario and counts", {"200": _json(obj)})},
         "/_emulator/reset": {"post": _op("Back to the loaded scenario's initial state", {"200": _json(obj)})},
+        "/_emulator/tenant": {"delete": _op("Drop the caller's tenant (recreated on next use)", {"200": _json(obj)})},
+        "/_emulator/tenants": {"get": _op("Live tenants", {"200": _json(_listing(obj))})},
         "/_emulator/scenario": {
             "get": _op("The loaded scenario", {"200": _json(obj)}),
             "put": _op("Load a bundled scenario ({\"name\"}) or a YAML/JSON document", {"200": _json(obj)},

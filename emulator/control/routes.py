@@ -104,6 +104,22 @@ def reset() -> Response:
     return jsonify(status="reset", scenario=tenant.scenario.name, tenant=tenant.name)
 
 
+@bp.delete("/tenant")
+def delete_tenant() -> Response:
+    """Drop the caller's tenant (X-Emulator-Tenant) and everything it holds."""
+    name = request.headers.get("X-Emulator-Tenant") or "default"
+    dropped = current_emulator().store.drop(name)
+    return jsonify(tenant=name, dropped=dropped)
+
+
+@bp.get("/tenants")
+def list_tenants() -> Response:
+    store = current_emulator().store
+    response = listing([{"name": name} for name in store.names()])
+    response.headers["X-Emulator-Tenants-Evicted"] = str(store.evicted)
+    return response
+
+
 # -- scenario --------------------------------------------------------------------------------------------
 def _scenario_view(tenant) -> dict:
     scenario = tenant.scenario

@@ -1,4 +1,6 @@
-"""The 23 Video (TwentyThree) report API: /api/analytics/report/{play,download,event,batch}.
+"""The 23 Video (TwentyThree) analytics API: /api/analytics/report/{play,download,event,batch} and,
+behind OAuth 1.0a read permission, /api/analytics/extract/{play-totals,play-details,photo-totals,
+embed-details} computed from the recorded reports and the scenario's seeded history.
 
 Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md) and ``CONTROL_BLUEPRINT``, the
 ``/_emulator/twentythree`` listing of recorded reports (also registered through
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..clock import Clock
 from ..core import Vendor
 from .backend import DEFAULT_CAP, Backend
 from .control import control_bp
@@ -26,8 +29,12 @@ def owns_path(path: str) -> bool:
 
 
 def prepare(section: dict | None, scenario: Any) -> Sites:
-    """Build the scenario's sites once (immutable, shared by every tenant)."""
-    return build_sites(section)
+    """Build the scenario's sites once (immutable, shared by every tenant), history from its seed.
+
+    ``history.generate.days`` counts back from the scenario clock's day at load (today if real).
+    """
+    today = Clock.from_scenario(getattr(scenario, "clock", None)).now().date()
+    return build_sites(section, seed=int(getattr(scenario, "seed", 0) or 0), today=today)
 
 
 def new_backend(prepared: Sites, tenant: Any) -> Backend:

@@ -1,4 +1,5 @@
-"""A tenant's recorded 23 Video reports: appended by the routes, listed by the control API.
+"""A tenant's recorded 23 Video reports (appended by the routes, listed by the control API, summed by
+the extract methods) and the OAuth nonces it has seen.
 
 One backend per tenant (created on every reset, so construction is trivial); all access goes
 through the tenant's lock, so concurrent reports are each recorded exactly once. Bounded like the
@@ -8,18 +9,20 @@ journal (same cap): past it the oldest report is dropped and counted, so a soak 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from ..clock import format_instant
+from .oauth import TIMESTAMP_WINDOW
 from .reports import Accepted
 from .sites import Sites
 
 KINDS = ("play", "download", "event")
 DEFAULT_CAP = 100_000
+NonceKey = tuple[str, str, int, str]   # consumer key, access token, timestamp, nonce
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Backend:
         self._lock = lock or threading.RLock()
         self._records: deque[Record] = deque()
         self._next_id = 1
+        self._nonces: OrderedDict[NonceKey, int] = OrderedDict()
+        self._nonces_swept = 0
 
     def _trim(self) -> None:
         while len(self._records) > self.cap:
@@ -103,6 +108,30 @@ class Backend:
             self._trim()
         return new
 
+    def snapshot(self) -> list[Record]:
+        """Every recorded report, oldest first (a copy: the extract methods sum it without the lock)."""
+        with self._lock:
+            return list(self._records)
+
+    def remember_nonce(self, key: NonceKey, timestamp: int, now: float) -> bool:
+        """Remember an OAuth nonce; False if ``key`` was seen (a replay).
+
+        Nonces whose timestamp has left the window are forgotten (such a timestamp is refused
+        anyway); a full sweep runs when the book has doubled since the last one, and past the cap
+        the oldest entry goes, so the book stays bounded even with a frozen clock.
+        """
+        with self._lock:
+            if key in self._nonces:
+                return False
+            self._nonces[key] = timestamp
+            if len(self._nonces) > max(1024, 2 * self._nonces_swept):
+                cutoff = now - TIMESTAMP_WINDOW
+                self._nonces = OrderedDict((k, t) for k, t in self._nonces.items() if t >= cutoff)
+                self._nonces_swept = len(self._nonces)
+            while len(self._nonces) > self.cap:
+                self._nonces.popitem(last=False)
+            return True
+
     def query(self, query: Query) -> tuple[int, list[dict[str, Any]]]:
         """(total matching, the newest ``limit`` of them, oldest first) — the journal's convention."""
         with self._lock:
@@ -120,10 +149,10 @@ class Backend:
         return {"reports": len(kinds), **{kind: kinds.count(kind) for kind in KINDS}, "dropped": self.dropped}
 
     def export(self) -> dict[str, Any]:
-        """The mutable state: every recorded report and the next id."""
+        """The mutable state: every recorded report, the next id and the OAuth nonces seen."""
         with self._lock:
             return {"reports": [r.to_dict() for r in self._records], "next_id": self._next_id,
-                    "dropped": self.dropped}
+                    "dropped": self.dropped, "nonces": [list(key) for key in self._nonces]}
 
     def load(self, data: Mapping[str, Any]) -> None:
         """Replace the recorded reports with an :meth:`export` (ValueError if malformed, state unchanged)."""
@@ -131,10 +160,13 @@ class Backend:
             records = [Record.from_dict(item) for item in data.get("reports", [])]
             next_id = int(data.get("next_id", max((r.id for r in records), default=0) + 1))
             dropped = int(data.get("dropped", 0))
+            nonces = OrderedDict(((str(c), str(t), int(ts), str(n)), int(ts))
+                                 for c, t, ts, n in data.get("nonces", []))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"twentythree state: malformed report ({exc})") from None
         with self._lock:
             self._records = deque(records)
             self._next_id = max(next_id, max((r.id for r in records), default=0) + 1)
             self.dropped = dropped
+            self._nonces, self._nonces_swept = nonces, len(nonces)
             self._trim()

@@ -58,6 +58,31 @@ class PermissionDenied(ApiError):
     default_permission_level = "none"
 
 
+class InvalidSignature(ApiError):
+    """``invalid_signature``: OAuth parameters were sent but do not verify; the message says why."""
+
+    code = "invalid_signature"
+    default_message = "The given signature was invalid."
+
+    @classmethod
+    def because(cls, problem: str) -> InvalidSignature:
+        """The vendor's sentence followed by what exactly is wrong (never a secret)."""
+        return cls(f"The given signature was invalid: {problem}.")
+
+
+class InsufficientLevel(ApiError):
+    """``permission_denied`` for a method above the caller's OAuth level (the vendor's wording)."""
+
+    code = "permission_denied"
+    default_message = "You don't have the necessary permissions to perform this action."
+
+    @classmethod
+    def required(cls, level: str, caller_level: str, detail: str = "") -> InsufficientLevel:
+        """``required level: 'read'`` as in index.md; ``detail`` adds what the caller can do about it."""
+        return cls("You don't have the necessary permissions to perform this action "
+                   f"(required level: '{level}'){detail}", permission_level=caller_level)
+
+
 class VendorError(ApiError):
     """Any other code: routing errors, injected ``error`` faults, rate limits."""
 

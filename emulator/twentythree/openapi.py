@@ -1,4 +1,4 @@
-"""OpenAPI 3.0 description of the 23 Video report routes and of their control listing."""
+"""OpenAPI 3.0 description of the 23 Video report and extract routes and of their control listing."""
 
 from __future__ import annotations
 
@@ -82,12 +82,68 @@ def _operation(method: str, http: str) -> dict[str, Any]:
     return op
 
 
+_DATE = {"type": "string", "format": "date"}
+_RANGE = [_param("date_start", "First UTC day, YYYY-MM-DD (default: date_end - 29 days)", _DATE),
+          _param("date_end", "Last UTC day, YYYY-MM-DD (default: today on the emulator clock)", _DATE),
+          _param("photo_id", "Comma-separated photo ids (default: the whole site)")]
+_LISTING = [_param("exclude_deleted_p", "0 (default) or 1; nothing is deleted in the emulator",
+                   {"type": "integer", "enum": [0, 1]}),
+            _param("orderby", "downloads (default), playthrough_average, engagement or embeds",
+                   {"type": "string", "enum": ["downloads", "playthrough_average", "engagement", "embeds"]}),
+            _param("order", "desc (default) or asc", {"type": "string", "enum": ["desc", "asc"]}),
+            _param("p", "Page, from 1", {"type": "integer", "minimum": 1}),
+            _param("size", "Items per page, 1-100 (default 20)", {"type": "integer", "minimum": 1, "maximum": 100})]
+_OAUTH = ("Needs permission level read: sign with OAuth 1.0a HMAC-SHA1 (Authorization header, query string "
+          "of a GET or form body of a POST) using credentials of the site's `oauth:` entries. JSON only: "
+          "without format=json the answer is an XML invalid_input error.")
+_EXTRACT: dict[str, tuple[str, list[dict]]] = {
+    "play-totals": ("Daily, hourly and absolute totals of the site or of some photos", _RANGE),
+    "play-details": ("Totals per photo, ordered and paginated", _RANGE + _LISTING),
+    "photo-totals": ("All-time totals of the photos updated since a moment", [
+        _param("site_id", "Comma-separated site ids (default: the site of the Host)"),
+        _param("since", "UTC \"%Y-%m-%d %H:%M:%S\": only photos with activity from then on"),
+    ]),
+    "embed-details": ("Totals per embedding domain and page (from the reports' referer)", _RANGE + _LISTING + [
+        _param("url_limit", "At most this many URLs per domain", {"type": "integer", "minimum": 0}),
+    ]),
+}
+
+
+def _extract_operation(method: str, http: str) -> dict[str, Any]:
+    summary, params = _EXTRACT[method]
+    form = params + [p for p in _ENVELOPE_PARAMS if p["name"] != "format"] + [
+        _param("format", "Must be json (XML is not supported by extraction endpoints)",
+               {"type": "string", "enum": ["json"]})]
+    op: dict[str, Any] = {"summary": summary, "description": _OAUTH, "tags": [TAG],
+                          "operationId": f"twentythree_extract_{method.replace('-', '_')}_{http}",
+                          "responses": {"200": {
+                              "description": "Success or vendor error (HTTP 200): JavaScript for format=json, "
+                                             "JSON with raw",
+                              "content": {"text/javascript": {"schema": {"type": "string"}},
+                                          "application/json": {"schema": {"oneOf": [
+                                              {"$ref": "#/components/schemas/TwentyThreeExtract"},
+                                              {"$ref": "#/components/schemas/TwentyThreeEnvelope"}]}},
+                                          "text/xml": {"schema": {"type": "string"}}}}}}
+    if http == "get":
+        op["parameters"] = form
+    else:
+        properties = {p["name"]: {**p["schema"], "description": p["description"]} for p in form}
+        op["requestBody"] = {"content": {"application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "properties": properties}}}}
+    return op
+
+
 def openapi_paths() -> dict[str, Any]:
-    """The ``paths`` entries: four report methods (GET and POST) and the control listing."""
+    """The ``paths`` entries: four report and four extract methods (GET and POST), the control listing."""
     paths: dict[str, Any] = {
         f"/api/analytics/report/{method}": {"get": _operation(method, "get"), "post": _operation(method, "post")}
         for method in _METHODS
     }
+    paths.update({
+        f"/api/analytics/extract/{method}": {"get": _extract_operation(method, "get"),
+                                             "post": _extract_operation(method, "post")}
+        for method in _EXTRACT
+    })
     paths["/_emulator/twentythree/reports"] = {"get": {
         "summary": "Recorded 23 Video reports (newest last)",
         "tags": ["control"],
@@ -122,6 +178,15 @@ def openapi_components() -> dict[str, Any]:
                            "code": _STR, "permission_level": _STR, "cached": _STR, "report": {"type": "object"},
                            "p": _STR, "size": _STR, "site": {"type": "object", "additionalProperties": _STR},
                            "endpoint": _STR},
+        },
+        "TwentyThreeExtract": {
+            "type": "object",
+            "required": ["status", "permission_level", "cached", "analytics", "p", "size", "total_count", "site",
+                         "endpoint"],
+            "properties": {"status": {"type": "string", "enum": ["ok"]}, "permission_level": _STR, "cached": _STR,
+                           "analytics": {"type": "object"}, "p": {"type": "integer"}, "size": {"type": "integer"},
+                           "total_count": {"type": "integer"},
+                           "site": {"type": "object", "additionalProperties": _STR}, "endpoint": _STR},
         },
         "TwentyThreeReport": {
             "type": "object",

@@ -62,6 +62,13 @@ class Answer:
     xml_children: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     http_status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
+    payload: Mapping[str, Any] | None = None
+
+    @classmethod
+    def data(cls, payload: Mapping[str, Any], endpoint: str) -> Answer:
+        """A success whose JSON is ``payload`` as given (the extract methods: real numbers, no message)."""
+        return cls(status="ok", message="", endpoint=endpoint, permission_level=payload["permission_level"],
+                   payload=payload)
 
     @classmethod
     def ok(cls, message: str, endpoint: str, site: Mapping[str, str], **extra: Any) -> Answer:
@@ -79,6 +86,8 @@ class Answer:
         if self.status != "ok":
             return {"status": self.status, "message": self.message, "code": self.code,
                     "permission_level": self.permission_level, "endpoint": self.endpoint}
+        if self.payload is not None:
+            return dict(self.payload)
         return {"status": self.status, "message": self.message, "permission_level": self.permission_level,
                 "cached": "0", "report": dict(self.report), "p": "1", "size": self.size,
                 "site": dict(self.site or {}), "endpoint": self.endpoint}

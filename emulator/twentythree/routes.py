@@ -1,24 +1,36 @@
-"""HTTP for /api/analytics/report/*: read the request, call the report operations, render the answer.
+"""HTTP for /api/analytics/report/* and /api/analytics/extract/*: read the request, authenticate the
+caller (OAuth 1.0a), call the operations, render the answer.
 
-Views are named after the vendor's methods (analytics-report-play.md → ``report_play``).
-Every vendor error is raised and rendered by one handler in the envelope the request asked for.
+Views are named after the vendor's methods (analytics-report-play.md → ``report_play``,
+analytics-extract-play-totals.md → ``extract_play_totals``). Every vendor error is raised and
+rendered by one handler in the envelope the request asked for, with the caller's level.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import default_exceptions
 
 from ..core import current_tenant
+from . import extract
+from .auth import authenticate_request, peek_principal
 from .backend import Backend
-from .errors import ApiError, VendorError
+from .errors import ApiError, InsufficientLevel, InvalidInput, InvalidSignature, VendorError
+from .oauth import Principal, level_at_least
 from .params import check_limits
 from .render import Answer, Envelope, choose_envelope, make_response
 from .reports import Accepted, Caller, batch_answer, parse_batch, success, validate, validate_batch
+from .sites import Site
 
 NAME = "twentythree"
 PREFIX = "/api/analytics/report"
+EXTRACT_PREFIX = "/api/analytics/extract"
+NO_XML = ("Analytics extraction endpoints do not support XML output formatting: ask for format=json "
+          "(add raw for plain JSON).")
+UNSIGNED = ": the request is not signed (OAuth 1.0a, HMAC-SHA1, with credentials of this site)"
 DEFAULT_RETRY_AFTER = 1
 
 bp = Blueprint(NAME, __name__)
@@ -62,9 +74,18 @@ def _envelope(params: MultiDict) -> Envelope:
 
 
 def _render_error(error: ApiError, params: MultiDict, headers: tuple[tuple[str, str], ...] = ()) -> Response:
-    """``error`` in the request's envelope; a bad callback/varname wins and is answered as raw JSON."""
+    """``error`` in the request's envelope; a bad callback/varname wins and is answered as raw JSON.
+
+    A signed caller's level replaces the error's default level (every answer states the caller's
+    level); a signature that does not verify leaves the caller anonymous.
+    """
     envelope, problem = choose_envelope(params)
-    return make_response(Answer.from_error(problem or error, request.path, headers), envelope)
+    answer = Answer.from_error(problem or error, request.path, headers)
+    if not isinstance(error, InvalidSignature):
+        principal = peek_principal()
+        if principal.consumer_key is not None:
+            answer = dataclasses.replace(answer, permission_level=principal.level)
+    return make_response(answer, envelope)
 
 
 @bp.errorhandler(ApiError)
@@ -72,15 +93,21 @@ def _api_error(error: ApiError) -> Response:
     return _render_error(error, _params(for_error=True))
 
 
+def _site_and_caller(params: MultiDict) -> tuple[Backend, Site, Principal]:
+    """Checks every call shares: parameter limits, then the site (Host) and the OAuth caller."""
+    check_limits(params.items(multi=True))
+    backend: Backend = current_tenant().backend(NAME)
+    site = backend.sites.for_host(request.environ.get("HTTP_HOST"))
+    return backend, site, authenticate_request(site)
+
+
 def _report(report_type: str) -> Response:
     """Validate, record and answer one report request (``batch``: many reports)."""
     params = _params()
     envelope = _envelope(params)
-    check_limits(params.items(multi=True))
+    backend, site, principal = _site_and_caller(params)
     flat = params.to_dict(flat=True)
     tenant = current_tenant()
-    backend: Backend = tenant.backend(NAME)
-    site = backend.sites.for_host(request.environ.get("HTTP_HOST"))
     caller = Caller(ip=request.remote_addr, cookies=request.cookies)
     if report_type == "batch":
         items = parse_batch(flat)
@@ -91,7 +118,7 @@ def _report(report_type: str) -> Response:
         accepted, answer = [Accepted(report, flat)], success(report, request.path, site)
     backend.record(accepted, when=tenant.now(), domain=site.domain, site_id=site.site_id,
                    endpoint=request.path, ip=request.remote_addr)
-    return make_response(answer, envelope)
+    return make_response(dataclasses.replace(answer, permission_level=principal.level), envelope)
 
 
 @bp.route(f"{PREFIX}/play", methods=["GET", "POST"])
@@ -116,6 +143,47 @@ def report_event() -> Response:
 def report_batch() -> Response:
     """/api/analytics/report/batch (the HTML5 player's batch mode)."""
     return _report("batch")
+
+
+def _extract(method: str) -> Response:
+    """Authorise (read level), refuse XML as documented, then sum the recorded reports and history."""
+    params = _params()
+    envelope = _envelope(params)
+    backend, site, principal = _site_and_caller(params)
+    if not level_at_least(principal.level, extract.REQUIRED_LEVEL):
+        raise InsufficientLevel.required(extract.REQUIRED_LEVEL, principal.level, UNSIGNED + principal.note)
+    if envelope.kind == "xml":
+        raise InvalidInput(NO_XML)
+    analytics, page, size, total = extract.run(
+        method, params.to_dict(flat=True), site=site, sites=backend.sites, records=backend.snapshot(),
+        today=current_tenant().now().date(), principal=principal)
+    payload = {"status": "ok", "permission_level": principal.level, "cached": "0", "analytics": analytics,
+               "p": page, "size": size, "total_count": total, "site": site.site_object(), "endpoint": request.path}
+    return make_response(Answer.data(payload, request.path), envelope)
+
+
+@bp.route(f"{EXTRACT_PREFIX}/play-totals", methods=["GET", "POST"])
+def extract_play_totals() -> Response:
+    """/api/analytics/extract/play-totals: daily and absolute totals of a site or some photos."""
+    return _extract("play-totals")
+
+
+@bp.route(f"{EXTRACT_PREFIX}/play-details", methods=["GET", "POST"])
+def extract_play_details() -> Response:
+    """/api/analytics/extract/play-details: totals per photo, ordered and paginated."""
+    return _extract("play-details")
+
+
+@bp.route(f"{EXTRACT_PREFIX}/photo-totals", methods=["GET", "POST"])
+def extract_photo_totals() -> Response:
+    """/api/analytics/extract/photo-totals: all-time totals of photos updated since a moment."""
+    return _extract("photo-totals")
+
+
+@bp.route(f"{EXTRACT_PREFIX}/embed-details", methods=["GET", "POST"])
+def extract_embed_details() -> Response:
+    """/api/analytics/extract/embed-details: totals per embedding domain and page."""
+    return _extract("embed-details")
 
 
 def error_response(status: int, detail: str | None) -> Response:

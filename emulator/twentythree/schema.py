@@ -27,6 +27,70 @@ WHITELIST_ENTRY = {
     },
 }
 
+_SECRET = {"type": "string", "minLength": 1, "maxLength": 256, "x-expected": "a non-empty string"}
+_DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "x-expected": "a date such as 2024-03-01"}
+_COUNT = {"type": "integer", "minimum": 0, "x-expected": "a whole number, 0 or more"}
+_AMOUNT = {"type": "number", "minimum": 0, "x-expected": "a number, 0 or more"}
+
+CREDENTIAL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["consumer_key", "consumer_secret", "access_token", "access_token_secret"],
+    "description": "OAuth 1.0a credentials of one application (privileged credentials: consumer and access token).",
+    "properties": {
+        "consumer_key": _SECRET,
+        "consumer_secret": _SECRET,
+        "access_token": _SECRET,
+        "access_token_secret": _SECRET,
+        "permission_level": {"enum": ["read", "write", "admin", "super"], "x-expected": "read, write, admin or super",
+                             "description": "The level these credentials grant (default read)."},
+    },
+}
+
+HISTORY_DAY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["date", "photo_id"],
+    "description": "One photo's totals for one UTC day, shown by the extract methods as if reported.",
+    "properties": {
+        "date": _DATE,
+        "photo_id": _ID,
+        "loads": _COUNT,
+        "plays": _COUNT,
+        "finishes": _COUNT,
+        "downloads": _COUNT,
+        "downloadedBytes": _COUNT,
+        "playEngagement": _AMOUNT,
+        "playthroughAverage": {"type": "number", "minimum": 0, "maximum": 100, "x-expected": "a percentage, 0 to 100"},
+        "events": {"type": "object", "additionalProperties": _COUNT,
+                   "x-expected": "a mapping of event identifiers to counts, such as {load: 12}"},
+    },
+}
+
+GENERATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Daily totals drawn from the scenario seed for every photo and day of the period.",
+    "properties": {
+        "period": {"type": "string", "x-expected": "2024-02-01/2024-02-29, a month such as 2024-02, or one day"},
+        "days": {"type": "integer", "minimum": 1, "maximum": 3660,
+                 "x-expected": "a number of days (1 to 3660) before the scenario clock's day"},
+        "photos": {"type": "array", "minItems": 1, "items": _ID,
+                   "description": "Photos to generate for; absent = the site's photos catalogue."},
+        "plays": {"type": "array", "minItems": 2, "maxItems": 2, "items": _COUNT,
+                  "x-expected": "[min, max] plays per photo per day, such as [0, 50]"},
+    },
+}
+
+HISTORY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "daily": {"type": "array", "items": HISTORY_DAY},
+        "generate": GENERATE,
+    },
+}
+
 SITE = {
     "type": "object",
     "additionalProperties": False,
@@ -47,6 +111,9 @@ SITE = {
                    "description": "The photo catalogue; absent = any photo_id is accepted."},
         "whitelist": {"type": "array", "items": WHITELIST_ENTRY,
                       "description": "Servers allowed to call report/download; absent or empty = none."},
+        "oauth": {"type": "array", "items": CREDENTIAL,
+                  "description": "OAuth 1.0a credentials valid on this site (signed calls get their level)."},
+        "history": HISTORY,
     },
 }
 

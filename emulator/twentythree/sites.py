@@ -1,4 +1,5 @@
-"""The scenario's 23 Video sites: the site object, Host selection, photo catalogue and server whitelist.
+"""The scenario's 23 Video sites: the site object, Host selection, photo catalogue, server whitelist,
+OAuth credentials and seeded analytics history.
 
 Built once per scenario load (``build_sites``) and immutable afterwards, so every tenant shares it.
 """
@@ -10,8 +11,13 @@ import ipaddress
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
+
+from ..clock import Clock
+from .history import HistoryDay, build_history, check_history
+from .oauth import Credential, build_credentials, check_credentials
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -59,6 +65,8 @@ class Site:
     session_cookies: tuple[str, ...]
     photos: frozenset[str] | None
     whitelist: tuple[WhitelistEntry, ...]
+    credentials: tuple[Credential, ...] = ()
+    history: tuple[HistoryDay, ...] = ()
 
     def site_object(self) -> dict[str, str]:
         """The JSON ``site`` object, in the key order of a real capture."""
@@ -76,6 +84,15 @@ class Site:
         ip = parse_ip(address)
         return ip is not None and any(entry.allows(ip, self.domain) for entry in self.whitelist)
 
+    def consumer_secret(self, consumer_key: str) -> str | None:
+        """The secret of a consumer key declared on this site (None: unknown here)."""
+        return next((c.consumer_secret for c in self.credentials if c.consumer_key == consumer_key), None)
+
+    def credential(self, consumer_key: str, access_token: str) -> Credential | None:
+        """The credentials of this consumer key and access token on this site, if declared."""
+        return next((c for c in self.credentials
+                     if c.consumer_key == consumer_key and c.access_token == access_token), None)
+
 
 @dataclass(frozen=True)
 class Sites:
@@ -87,6 +104,10 @@ class Sites:
     def for_host(self, host: str | None) -> Site:
         """The site whose domain (or secure domain) is the Host header's name, else the first site."""
         return self.by_host.get(host_name(host), self.sites[0])
+
+    def by_site_id(self, site_id: str) -> Site | None:
+        """The first site with this ``site_id``."""
+        return next((site for site in self.sites if site.site_id == site_id), None)
 
 
 def host_name(host: str | None) -> str:
@@ -125,10 +146,14 @@ def _default_site_key(domain: str) -> str:
     return hashlib.sha256(f"site-key:{domain}".encode()).hexdigest()[:20]
 
 
-def build_site(doc: Mapping[str, Any]) -> Site:
-    """A Site from one validated scenario entry, defaults filled in."""
+def build_site(doc: Mapping[str, Any], *, seed: int = 0, today: date | None = None) -> Site:
+    """A Site from one validated scenario entry, defaults filled in, history generated from ``seed``.
+
+    ``today`` anchors ``history.generate.days`` (the scenario clock's day at load).
+    """
     domain = host_name(doc["domain"])
     photos = doc.get("photos")
+    catalogue = None if photos is None else [str(p).strip() for p in photos]
     whitelist = tuple(
         WhitelistEntry(network=parse_network(entry["server"]),
                        domains=frozenset(host_name(d) if d != ANY_DOMAIN else d
@@ -148,13 +173,16 @@ def build_site(doc: Mapping[str, Any]) -> Site:
         session_cookies=tuple(doc.get("session_cookies", DEFAULT_SESSION_COOKIES)),
         photos=None if photos is None else frozenset(str(p).strip() for p in photos),
         whitelist=whitelist,
+        credentials=build_credentials(doc.get("oauth")),
+        history=build_history(doc.get("history"), catalogue=catalogue, seed=seed, domain=domain,
+                              today=today or Clock().now().date()),
     )
 
 
-def build_sites(section: Mapping[str, Any] | None) -> Sites:
+def build_sites(section: Mapping[str, Any] | None, *, seed: int = 0, today: date | None = None) -> Sites:
     """The Sites of a validated ``twentythree:`` section (absent or without sites: the fallback site)."""
     docs = (section or {}).get("sites") or FALLBACK_SECTION["sites"]
-    sites = tuple(build_site(doc) for doc in docs)
+    sites = tuple(build_site(doc, seed=seed, today=today) for doc in docs)
     by_host: dict[str, Site] = {}
     for site in sites:
         by_host.setdefault(site.secure_domain, site)
@@ -164,7 +192,7 @@ def build_sites(section: Mapping[str, Any] | None) -> Sites:
 
 
 def check_section(section: Mapping[str, Any]) -> list[tuple[tuple, str]]:
-    """Problems jsonschema cannot see: bad IPs/CIDRs and a domain used by two sites."""
+    """Problems jsonschema cannot see: bad IPs/CIDRs, a domain used by two sites, credentials, history."""
     problems: list[tuple[tuple, str]] = []
     seen: dict[str, int] = {}
     for i, doc in enumerate(section.get("sites") or ()):
@@ -178,5 +206,7 @@ def check_section(section: Mapping[str, Any]) -> list[tuple[tuple, str]]:
             except ValueError:
                 message = f"expected an IP address or CIDR such as 127.0.0.1/32 or ::1/128, got {entry.get('server')!r}"
                 problems.append((("sites", i, "whitelist", j, "server"), message))
+        problems.extend(check_history(doc, ("sites", i)))
+    problems.extend(check_credentials(section.get("sites") or ()))
     return problems
 

@@ -151,8 +151,10 @@ def test_openapi_lists_the_routes(tt_client):
     document = tt_client.get("/_emulator/openapi.json").get_json()
     for method in ("play", "download", "event", "batch"):
         assert set(document["paths"][f"/api/analytics/report/{method}"]) == {"get", "post"}
+    for method in ("play-totals", "play-details", "photo-totals", "embed-details"):
+        assert set(document["paths"][f"/api/analytics/extract/{method}"]) == {"get", "post"}
     assert "get" in document["paths"][REPORTS]
-    assert "TwentyThreeReport" in document["components"]["schemas"]
+    assert {"TwentyThreeReport", "TwentyThreeExtract"} <= set(document["components"]["schemas"])
 
 
 def test_openapi_document_is_valid():

@@ -27,6 +27,13 @@ def test_whitelist_rejection_scenario_refuses_loopback():
     assert code(client.get(EVENT, query_string={"photo_id": "1", "event": "load"})) is None
 
 
+def test_oauth_scenario_is_bundled_with_read_credentials_and_history():
+    assert "twentythree-oauth" in bundled_names()
+    site = create_app("twentythree-oauth").extensions["emulator"].store.base.prepared["twentythree"].sites[0]
+    assert {c.permission_level for c in site.credentials} == {"read", "admin"}
+    assert {d.photo_id for d in site.history} == {"1001", "1002", "1003"}
+
+
 def test_default_scenario_is_open_on_localhost():
     client = create_app("default").test_client()
     for ip in ("127.0.0.1", "::1"):

@@ -1,0 +1,90 @@
+"""Who is calling a 23 Video route: the Flask request read as OAuth 1.0a and checked on the tenant.
+
+The signature base string URI is rebuilt as the client saw it: scheme, the Host header as sent
+(port kept, default ports dropped by oauthlib), the raw path; then, if that fails, the server's own
+address (a client that sets Host to pick the site but signs the URL it connects to).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from flask import request
+
+from ..core import current_tenant
+from .backend import Backend
+from .oauth import ANONYMOUS, Principal, SignedRequest, authenticate
+from .sites import Site
+
+FORM = "application/x-www-form-urlencoded"
+_ENVIRON_KEY = "twentythree.principal"  # per request: ``g`` may outlive it (pytest-flask)
+
+
+def _raw_path(environ: dict) -> str:
+    """The path as the client sent it (percent-encoding kept), without the query."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        path = urlsplit(raw).path if "://" in raw else raw.split("?", 1)[0]
+        return path or "/"
+    return quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/!$&'()*+,;=:@-._~%")
+
+
+def base_uris(environ: dict) -> tuple[str, ...]:
+    """Base string URIs to try: from the Host header first, then from the listening address."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    path = _raw_path(environ)
+    server = environ.get("SERVER_NAME", "")
+    if ":" in server and not server.startswith("["):
+        server = f"[{server}]"
+    hosts = [environ.get("HTTP_HOST"), f"{server}:{environ.get('SERVER_PORT', '80')}" if server else None]
+    uris: list[str] = []
+    for host in hosts:
+        uri = f"{scheme}://{host}{path}" if host else None
+        if uri and uri not in uris:
+            uris.append(uri)
+    return tuple(uris)
+
+
+def signed_request() -> SignedRequest:
+    """The signed parts of the current request: header, query, and the body of a url-encoded POST."""
+    body = ()
+    if request.method == "POST" and request.mimetype == FORM:
+        body = tuple(request.form.items(multi=True))
+    return SignedRequest(method=request.method, uris=base_uris(request.environ),
+                         authorization=request.headers.get("Authorization"),
+                         query=tuple(request.args.items(multi=True)), body=body)
+
+
+def authenticate_request(site: Site, *, remember: bool = True) -> Principal:
+    """The caller of this request on ``site`` (kept in the WSGI environ for the error handler).
+
+    Raises InvalidSignature.
+    """
+    tenant = current_tenant()
+    backend: Backend | None = tenant.backend("twentythree") if remember else None
+    principal = authenticate(signed_request(), domain=site.domain, consumer_secret=site.consumer_secret,
+                             credential=site.credential, now=tenant.now(), nonces=backend)
+    if remember:
+        request.environ[_ENVIRON_KEY] = principal
+    return principal
+
+
+def current_principal() -> Principal | None:
+    """The caller authenticated by this request's view, if it got that far."""
+    return request.environ.get(_ENVIRON_KEY)
+
+
+def peek_principal() -> Principal:
+    """The caller for an answer rendered before (or without) the view: verified, no nonce used up.
+
+    Best effort: anything unreadable (a body over the limit, a bad tenant name...) or invalid
+    means anonymous.
+    """
+    known = current_principal()
+    if known is not None:
+        return known
+    try:
+        backend: Backend = current_tenant().backend("twentythree")
+        return authenticate_request(backend.sites.for_host(request.environ.get("HTTP_HOST")), remember=False)
+    except Exception:  # noqa: BLE001 - an error page must render whatever the request holds
+        return ANONYMOUS
