@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/analytics-emulator serve --host 127.0.0.1 --port 8023 --scenario default
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator tests bench

@@ -9,8 +9,8 @@ xdist worker), built and started on first use, reset before every test:
         assert len(analytics_emulator.requests(path="/analytics/*")) == 2
 
 With ``--emulator-url`` the tests use a server that is already running (a CI service): serially
-its default tenant, under xdist one tenant per worker (the ``X-Emulator-Tenant`` header, which the
-code under test must then send: ``analytics_emulator.headers``).
+its default tenant, under xdist one tenant per worker, reached through ``analytics_emulator.url``
+(which then ends in ``/_tenant/NAME``) or the ``X-Emulator-Tenant`` header in ``.headers``).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class AnalyticsEmulator:
 
     @property
     def headers(self) -> dict[str, str]:
-        """Headers the code under test must add to reach this tenant on a shared server (else empty)."""
+        """Headers that reach this tenant on a shared server (else empty); ``url`` already does."""
         return self.control.headers
 
     def add_fault(self, rule: dict[str, Any] | None = None, **fields: Any) -> FaultRule:
@@ -213,7 +213,9 @@ def analytics_emulator(request: pytest.FixtureRequest, _analytics_emulator_runti
     runtime = _analytics_emulator_runtime
     client = runtime.client
     runtime.reset(request.node, remote=runtime.remote_url is not None)
-    return AnalyticsEmulator(client.base_url, client)
+    # On a shared server the URL carries the tenant (/_tenant/NAME), so the code under test needs no header.
+    url = f"{client.base_url}/_tenant/{client.tenant}" if client.tenant else client.base_url
+    return AnalyticsEmulator(url, client)
 
 
 @pytest.fixture

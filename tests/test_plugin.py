@@ -224,7 +224,7 @@ import requests
 
 
 def check(emulator, n, request, tmp_path_factory):
-    headers = emulator.headers  # empty with a server per worker; the tenant on a shared one
+    headers = {}  # none needed: on a shared server emulator.url carries the tenant (/_tenant/NAME)
     emulator.add_fault(id=f"f{n}", path="/auth/*", status=500 + n)
     answer = requests.post(emulator.url + "/auth/api-key", json={"apiKey": "sandbox-key"}, headers=headers)
     assert answer.status_code == 500 + n
@@ -301,7 +301,7 @@ def test_emulator_url_with_xdist_gives_each_worker_a_tenant(pytester, served):
     assert all(len(names) == 1 for names in tenants.values())
     assert tenants["gw0"] != tenants["gw1"]
     assert all(name.startswith(f"pytest-{worker}-") for worker, names in tenants.items() for name in names)
-    assert all(value.split()[0] == served for values in seen.values() for value in values)
+    assert all(value.split()[0] == f"{served}/_tenant/{value.split()[1]}" for values in seen.values() for value in values)
     assert EmulatorClient(served).requests() == []  # nothing reached the default tenant
 
 
