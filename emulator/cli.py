@@ -32,12 +32,16 @@ def _serve(args: argparse.Namespace) -> int:
     from .serving import make_server
 
     settings = {"control_token": args.control_token}
-    if args.journal_cap is not None:
-        settings["journal_cap"] = args.journal_cap
+    for name in ("journal_cap", "max_tenants", "max_body_bytes", "hang_max_ms"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
     try:
         app = create_app(args.scenario, seed=args.seed, **settings)
     except ScenarioError as exc:
         print("\n".join(exc.messages), file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"analytics-emulator serve: {exc}", file=sys.stderr)
         return 1
     try:
         server = make_server(app, args.host, args.port, verbose=args.verbose)
@@ -104,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", default="default", help="bundled scenario name or a YAML file")
     serve.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     serve.add_argument("--control-token", default=None, help="require 'Authorization: Bearer T' on /_emulator")
-    serve.add_argument("--journal-cap", type=int, default=None, help="journal entries kept per tenant")
+    serve.add_argument("--journal-cap", type=int, default=None, help="journal entries kept per tenant (100000)")
+    serve.add_argument("--max-tenants", type=int, default=None, help="tenants kept before LRU eviction (256)")
+    serve.add_argument("--max-body-bytes", type=int, default=None, help="request body cap, 413 past it (1 MiB)")
+    serve.add_argument("--hang-max-ms", type=float, default=None, help="longest `hang` fault (30000)")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
     serve.set_defaults(func=_serve)
     validate = sub.add_parser("validate", help="check scenario files")

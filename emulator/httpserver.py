@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from email.utils import formatdate
+from http import HTTPStatus
 from typing import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
@@ -277,7 +278,7 @@ class HTTPServer:
         result: Iterable[bytes] = self.app(environ, start_response)
         try:
             status, headers = started
-            head = [f"HTTP/1.1 {status}".encode("latin-1")]
+            head = [_status_line(status)]
             has_length = False
             for name, value in headers:
                 if name.lower() == "content-length":
@@ -323,6 +324,16 @@ class HTTPServer:
         reason = _REASONS.get(status, "Error")
         conn.sendall(f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n"
                      f"Content-Length: {len(message)}\r\nConnection: close\r\n\r\n".encode() + message)
+
+
+def _status_line(status: str) -> bytes:
+    """``HTTP/1.1 503 Service Unavailable``: the registered reason phrase, not Werkzeug's upper case."""
+    code = status[:3]
+    try:
+        reason = HTTPStatus(int(code)).phrase
+    except ValueError:
+        reason = status[4:]
+    return f"HTTP/1.1 {code} {reason}".encode("latin-1")
 
 
 def _no_write(data: bytes) -> None:

@@ -32,6 +32,14 @@ class Settings:
     hang_max_ms: float = 30_000
     control_token: str | None = None
 
+    def __post_init__(self) -> None:
+        for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+        if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
+            raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
+
 
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
     """The JSON Schema of a scenario, with each vendor's section."""

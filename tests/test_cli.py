@@ -107,3 +107,17 @@ def test_scenarios_lists_bundled_with_descriptions():
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert "default" in names and "vendor-outage" in names
     assert all(len(line.split(None, 1)) == 2 for line in result.stdout.splitlines())
+
+
+def test_serve_limits_are_options_and_bad_values_exit_1(serve):
+    result = run("serve", "--port", "0", "--max-tenants", "0")
+    assert result.returncode == 1 and "max_tenants: expected a positive integer" in result.stderr
+    _, url = serve("--journal-cap", "2", "--max-body-bytes", "100")
+    for _ in range(3):
+        urllib.request.urlopen(f"{url}/api/analytics/report/event?photo_id=1&event=load", timeout=5).read()
+    status, body = get_json(f"{url}/_emulator/requests")
+    assert status == 200 and body["total"] == 2
+    request = urllib.request.Request(f"{url}/api/analytics/report/event", data=b"x" * 500, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=5)
+    assert info.value.code == 413 and b'code="invalid_input"' in info.value.read()

@@ -92,3 +92,9 @@ def test_stop_is_fast_with_idle_keep_alive_connections():
     assert not server.thread.is_alive()
     with pytest.raises(requests.ConnectionError):
         session.get(f"{server.url}/fake/echo", timeout=2)
+
+
+def test_status_line_uses_registered_reason_phrases(server):
+    requests.post(f"{server.url}/_emulator/faults", json={"action": {"kind": "status", "status": 503}, "times": 1})
+    assert raw(server, b"GET /fake/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(
+        b"HTTP/1.1 503 Service Unavailable\r\n")
