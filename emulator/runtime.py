@@ -83,24 +83,29 @@ class Emulator:
         return parse_scenario(text, source, self.schema, self.checks)
 
     def load(self, scenario: Any, seed: int | None = None) -> LoadedScenario:
-        """A bundled name, a path, a YAML/JSON text or a dict → a prepared scenario (cached)."""
+        """A bundled name or a path (str/Path), a Scenario, or a dict → a prepared scenario (cached).
+
+        Text that may come from a request goes through :meth:`load_text`, never here: a string
+        here is read as a file name.
+        """
         if isinstance(scenario, Scenario):
-            text, source = json.dumps(scenario.document, indent=1), scenario.source
-        elif isinstance(scenario, dict):
-            text, source = json.dumps(scenario, indent=1), "<document>"
-        elif isinstance(scenario, Path) or (isinstance(scenario, str) and "\n" not in scenario
-                                             and not scenario.lstrip().startswith("{")):
+            return self.load_text(json.dumps(scenario.document, indent=1), scenario.source, seed)
+        if isinstance(scenario, dict):
+            return self.load_text(json.dumps(scenario, indent=1), "<document>", seed)
+        if isinstance(scenario, (str, Path)):
+            if isinstance(scenario, str) and ("\n" in scenario or scenario.lstrip().startswith("{")):
+                return self.load_text(scenario, "<document>", seed)  # YAML or JSON text from Python code
             path = resolve(str(scenario))
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise ScenarioError([f"{path}:1: cannot read: {exc}"]) from None
-            source = str(path)
-        elif isinstance(scenario, str):
-            text, source = scenario, "<document>"
-        else:
-            raise ScenarioError([f"<document>:1: expected a scenario name, path, text or mapping, "
-                                 f"got {type(scenario).__name__}"])
+            return self.load_text(text, str(path), seed)
+        raise ScenarioError([f"<document>:1: expected a scenario name, path, text or mapping, "
+                             f"got {type(scenario).__name__}"])
+
+    def load_text(self, text: str, source: str = "<document>", seed: int | None = None) -> LoadedScenario:
+        """Parse, validate and prepare a scenario text (cached by content and seed)."""
         key = (hashlib.sha256(text.encode()).hexdigest(), seed)
         with self._cache_lock:
             cached = self._cache.get(key)
@@ -155,7 +160,10 @@ class Emulator:
         if not isinstance(state, dict) or state.get("format") != "analytics-emulator-state/1":
             raise ValueError("format: expected \"analytics-emulator-state/1\" (a document from GET /_emulator/state)")
         scenario = state.get("scenario") or {}
-        loaded = self.load(scenario.get("document"), scenario.get("seed"))
+        if not isinstance(scenario.get("document"), dict):
+            raise ValueError("scenario.document: expected the scenario mapping of an exported state")
+        seed = scenario.get("seed")
+        loaded = self.load(scenario["document"], seed if isinstance(seed, int) else None)
         tenant = self._new_tenant(name, loaded)
         tenant.clock.load(state.get("clock", {}))
         tenant.faults.load(state.get("faults", []))

@@ -261,3 +261,17 @@ def test_drop_tenant_and_list(core_client):
     assert "gone" not in [t["name"] for t in core_client.get("/_emulator/tenants").json["items"]]
     assert core_client.get("/_emulator/ready", headers={"X-Emulator-Tenant": "gone"}).json["counts"]["fake"] == \
         {"items": 0}
+
+
+@pytest.mark.parametrize("body", ["/etc/passwd", "../../etc/hostname", "default.yaml"])
+def test_put_scenario_never_reads_a_file_named_in_the_body(core_client, body):
+    response = core_client.put("/_emulator/scenario", data=body, content_type="text/plain")
+    assert response.status_code == 422
+    assert "root:" not in response.json["error"] and "<document>:1:" in response.json["messages"][0]
+
+
+def test_put_state_never_reads_a_file_named_in_the_document(core_client):
+    state = core_client.get("/_emulator/state").json
+    state["scenario"]["document"] = "/etc/passwd"
+    response = core_client.put("/_emulator/state", json=state)
+    assert response.status_code == 400 and "scenario.document" in response.json["error"]

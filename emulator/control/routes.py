@@ -151,13 +151,13 @@ def put_scenario() -> Response:
         if not isinstance(document["name"], str) or document["name"] not in bundled_names():
             raise ControlError(f"name: no bundled scenario {document['name']!r} "
                                f"(bundled: {', '.join(bundled_names())})", status=404)
-        source: Any = document["name"]
         if isinstance(document.get("seed"), int) and seed is None:
             seed = document["seed"]
-    else:
-        source = text
     try:
-        loaded = emulator.load(source, seed)
+        if isinstance(document, dict) and set(document) <= {"name", "seed"} and "name" in document:
+            loaded = emulator.load(document["name"], seed)  # a bundled name, checked above
+        else:
+            loaded = emulator.load_text(text, "<document>", seed)  # never a file name from a request
     except ScenarioError as exc:
         raise ControlError("the scenario is not valid: " + "; ".join(exc.messages), status=422,
                            messages=exc.messages) from None
