@@ -6,7 +6,7 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "create_app"]
 
 
-def create_app(*args, **kwargs):  # noqa: ANN002, ANN003 - thin re-export, see emulator.app.create_app
+def create_app(*args, **kwargs):
     """Build the Flask app (imported lazily so `import emulator` stays cheap)."""
     from .app import create_app as _create_app
 

@@ -6,8 +6,8 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -50,7 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     stop = threading.Event()
 
-    def _on_signal(signum, frame):  # noqa: ARG001
+    def _on_signal(signum, frame):
         stop.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
@@ -90,7 +90,7 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _scenarios(args: argparse.Namespace) -> int:  # noqa: ARG001
+def _scenarios(args: argparse.Namespace) -> int:
     rows = bundled_descriptions()
     width = max((len(n) for n, _ in rows), default=0)
     for name, description in rows:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, request
 
@@ -24,7 +25,7 @@ class Vendor:
     scenario_schema: dict
     prepare: Callable[[Any, Any], Any]
     new_backend: Callable[[Any, Any], Any]
-    error_response: Callable[[int, "str | None"], Any]
+    error_response: Callable[[int, str | None], Any]
     fault_response: Callable[[dict], Any]
     openapi_paths: dict = field(default_factory=dict)
     openapi_components: dict = field(default_factory=dict)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -34,7 +35,8 @@ _ACTION_FIELDS = {
     "rate_limit": {"retry_after": {"type": "integer", "minimum": 0}},
     "reset": {},
     "empty": {},
-    "truncate": {"bytes": {"type": "integer", "minimum": 0}, "fraction": {"type": "number", "minimum": 0, "maximum": 1}},
+    "truncate": {"bytes": {"type": "integer", "minimum": 0},
+                 "fraction": {"type": "number", "minimum": 0, "maximum": 1}},
     "slow_body": {"bytes_per_second": {"type": "number", "exclusiveMinimum": 0}},
     "hang": {"ms": {"type": "number", "minimum": 0}},
 }

@@ -17,14 +17,15 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import Callable, Iterable
 from urllib.parse import unquote_to_bytes
+
+from .transport import CONNECTION_KEY
 
 MAX_HEAD_BYTES = 64 * 1024
 IDLE_TIMEOUT = 120.0  # seconds a keep-alive connection may sit unused
-from .transport import CONNECTION_KEY
 
 _REASONS = {
     100: "Continue", 200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 413: "Payload Too Large",

@@ -6,8 +6,9 @@ import fnmatch
 import itertools
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 DEFAULT_CAP = 100_000
 
@@ -33,8 +34,22 @@ def _flat_query(query_string: str) -> dict[str, Any]:
 class RawEntry:
     """A journal entry as captured on the hot path; turned into a dict only when read."""
 
-    __slots__ = ("id", "time", "api", "method", "path", "query_string", "environ_headers", "body",
-                 "remote_addr", "status", "fault", "fault_kind", "duration_ms", "_dict")
+    __slots__ = (
+        "_dict",
+        "api",
+        "body",
+        "duration_ms",
+        "environ_headers",
+        "fault",
+        "fault_kind",
+        "id",
+        "method",
+        "path",
+        "query_string",
+        "remote_addr",
+        "status",
+        "time",
+    )
 
     def __init__(self, time: str, api: str, method: str, path: str, query_string: str,
                  environ_headers: list, body: bytes, remote_addr: str | None, status: int | None,

@@ -8,9 +8,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator

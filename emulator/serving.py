@@ -7,7 +7,7 @@ kept behind this module so the stack can change without touching the CLI or the 
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .httpserver import HTTPServer
 

@@ -7,7 +7,7 @@ it moves into ``SCRIPT_NAME``.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 PREFIX = "/_tenant/"
 

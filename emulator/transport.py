@@ -8,7 +8,8 @@ emulator's own server hands in as ``environ["emulator.connection"]`` (see servin
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .hooks import TRANSPORT_KEY
 

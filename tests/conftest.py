@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from emulator.app import create_app
 from emulator.serving import BackgroundServer
-
 from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import CORE_SCENARIO
-from fakevendor import FAKE_VENDOR
 
 from emulator.app import create_app
 from emulator.client import EmulatorClient, EmulatorError, FaultRule, rule_document
+from fakevendor import FAKE_VENDOR
 
 
 @pytest.fixture

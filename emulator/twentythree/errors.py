@@ -54,7 +54,8 @@ class PermissionDenied(ApiError):
     """``permission_denied``: the calling server is not whitelisted; the caller's level is ``none``."""
 
     code = "permission_denied"
-    default_message = "You don't have the necessary permissions to perform this action (required level: 'whitelisted server')."
+    default_message = ("You don't have the necessary permissions to perform this action "
+                       "(required level: 'whitelisted server').")
     default_permission_level = "none"
 
 

@@ -12,9 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fakevendor import FAKE_VENDOR
 
 from emulator.app import create_app
+from fakevendor import FAKE_VENDOR
 
 from .helpers import FAKE_SCENARIO, with_ui
 

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from fakevendor import FAKE_VENDOR
 
 from emulator.app import create_app
 from emulator.ui import bp
+from fakevendor import FAKE_VENDOR
 
 from .helpers import FAKE_SCENARIO, with_ui
 
