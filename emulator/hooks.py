@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
@@ -26,6 +27,19 @@ def control_error(status: int, message: str) -> Response:
     """The control API's error shape: 4xx {"error": "..."}."""
     response = jsonify(error=message)
     response.status_code = status
+    return response
+
+
+def require_control_token() -> Response | None:
+    """With ``--control-token``, a control request without ``Authorization: Bearer T`` gets 401."""
+    token = current_emulator().settings.control_token
+    if not token:
+        return None
+    given = request.headers.get("Authorization", "")
+    if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return None
+    response = control_error(401, "the control API needs 'Authorization: Bearer <control token>'")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="analytics-emulator"'
     return response
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..clock import format_instant, parse_instant
 from ..core import current_emulator, current_tenant
 from ..faults import FaultError
-from ..hooks import control_error
+from ..hooks import control_error, require_control_token
 from ..scenario import ScenarioError, bundled_names
 from ..store import TenantError
 from .openapi import openapi_document
@@ -42,14 +41,7 @@ def _tenant_error(exc: TenantError) -> Response:
 
 @bp.before_request
 def _authorize() -> Response | None:
-    token = current_emulator().settings.control_token
-    if token and request.endpoint not in ("control.health",):
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            response = control_error(401, "the control API needs 'Authorization: Bearer <control token>'")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="analytics-emulator"'
-            return response
-    return None
+    return None if request.endpoint == "control.health" else require_control_token()
 
 
 def _json_body() -> Any:

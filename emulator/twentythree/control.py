@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, Response, jsonify, request
 
-from ..core import current_emulator, current_tenant
+from ..core import current_tenant
+from ..hooks import require_control_token
 from ..store import TenantError
 from .backend import KINDS, Backend, Query
 
@@ -34,13 +33,7 @@ def _bad_request(exc: Exception) -> Response:
 @control_bp.before_request
 def _authorize() -> Response | None:
     """Same rule as the rest of the control API: with a control token, require it."""
-    token = current_emulator().settings.control_token
-    given = request.headers.get("Authorization", "")
-    if token and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        response = _error(401, "the control API needs 'Authorization: Bearer <control token>'")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="analytics-emulator"'
-        return response
-    return None
+    return require_control_token()
 
 
 def _query() -> Query:
