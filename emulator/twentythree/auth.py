@@ -55,12 +55,23 @@ def signed_request() -> SignedRequest:
                          query=tuple(request.args.items(multi=True)), body=body)
 
 
+def _plainly_unsigned(environ: dict) -> bool:
+    """A GET with no Authorization header and no ``oauth`` in its query: the player's report call."""
+    return (environ.get("REQUEST_METHOD") == "GET" and not environ.get("HTTP_AUTHORIZATION")
+            and "oauth" not in environ.get("QUERY_STRING", "").lower())
+
+
 def authenticate_request(site: Site, *, remember: bool = True) -> Principal:
     """The caller of this request on ``site`` (kept in the WSGI environ for the error handler).
 
     Raises InvalidSignature.
     """
     tenant = current_tenant()
+    if _plainly_unsigned(request.environ):
+        principal = Principal("anonymous")
+        if remember:
+            request.environ[_ENVIRON_KEY] = principal
+        return principal
     backend: Backend | None = tenant.backend("twentythree") if remember else None
     principal = authenticate(signed_request(), domain=site.domain, consumer_secret=site.consumer_secret,
                              credential=site.credential, now=tenant.now(), nonces=backend)

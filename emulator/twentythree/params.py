@@ -46,7 +46,7 @@ class Report:
 
     def fields(self) -> dict[str, Any]:
         """The normalised fields, as recorded."""
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # flat: no deep copy
 
 
 @dataclass(frozen=True, kw_only=True)
