@@ -1,4 +1,5 @@
-"""The api.video raw-statistics API: /auth/api-key, /auth/refresh and the three /analytics listings.
+"""The api.video raw-statistics API (/auth/api-key, /auth/refresh, three /analytics listings) and
+the player analytics collector (POST /vod, /live) whose sessions those listings show.
 
 Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md). Vendor facts and decisions:
 docs/fidelity-apivideo.md.
@@ -9,6 +10,7 @@ from typing import Any
 
 from ..core import Vendor
 from .backend import Backend
+from .collector import bp as collector_bp
 from .models import Prepared, prepare
 from .openapi import openapi_components, openapi_paths
 from .routes import NAME, bp, error_response, fault_response, owns_path
@@ -18,7 +20,7 @@ __all__ = ["VENDOR"]
 
 
 def new_backend(prepared: Prepared, tenant: Any) -> Backend:
-    """A tenant's empty token store and rate windows (cheap: no copying of prepared data)."""
+    """A tenant's empty token store, rate windows and ingested sessions (cheap: nothing copied)."""
     return Backend(prepared, tenant)
 
 
@@ -34,4 +36,5 @@ VENDOR = Vendor(
     openapi_paths=openapi_paths(),
     openapi_components=openapi_components(),
     check_scenario=check_section,
+    extra_blueprints=(collector_bp,),
 )

@@ -1,4 +1,4 @@
-"""Per-tenant mutable state: issued tokens and rate-limit windows (export / load for snapshots).
+"""Per-tenant mutable state: tokens, rate-limit windows, ingested sessions (export / load for snapshots).
 
 Every method runs under the tenant's lock (the routes hold it); times are epoch milliseconds
 from the emulator clock, never the wall clock.
@@ -13,8 +13,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from .ingest import IngestStore
 from .models import ApiKey, Prepared
 
+#: the vendor's name: the core's backend key, the journal's ``api``, the fault match ``api``
+NAME = "apivideo"
 TOKEN_LIFETIME_S = 3600
 REFRESH_PREFIX = "def50200"
 
@@ -38,7 +41,7 @@ def _b64(data: bytes) -> str:
 
 
 class Backend:
-    """Tokens (access and refresh) and per-key sliding windows of one tenant."""
+    """Tokens (access and refresh), per-key sliding windows and the collector's sessions of one tenant."""
 
     def __init__(self, prepared: Prepared, tenant: Any) -> None:
         self.prepared = prepared
@@ -49,6 +52,7 @@ class Backend:
         self.access: dict[str, tuple[str, int]] = {}  # access token -> (api key, expires ms)
         self.refresh: dict[str, str] = {}  # refresh token -> api key
         self.windows: dict[str, deque[int]] = {}  # api key -> ms of the counted requests
+        self.ingest = IngestStore(prepared, self.tenant_name)
 
     # --- tokens ----------------------------------------------------------------------------
     def _jwt(self, key: ApiKey, now_ms: int, jti: str) -> str:
@@ -121,6 +125,7 @@ class Backend:
             "access_tokens": [{"token": t, "key": k, "expires_ms": e} for t, (k, e) in self.access.items()],
             "refresh_tokens": [{"token": t, "key": k} for t, k in self.refresh.items()],
             "rate_windows": {k: list(v) for k, v in self.windows.items()},
+            "ingested": self.ingest.export(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -129,6 +134,8 @@ class Backend:
                        for t in data.get("access_tokens", [])}
         self.refresh = {str(t["token"]): str(t["key"]) for t in data.get("refresh_tokens", [])}
         self.windows = {str(k): deque(int(x) for x in v) for k, v in (data.get("rate_windows") or {}).items()}
+        self.ingest.load(data.get("ingested") or {})
 
     def counts(self) -> dict[str, int]:
-        return {**self.prepared.counts(), "access_tokens": len(self.access)}
+        return {**self.prepared.counts(), "access_tokens": len(self.access),
+                "ingested_sessions": len(self.ingest.sessions)}

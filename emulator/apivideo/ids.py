@@ -27,6 +27,15 @@ MAX_INDEX = (1 << _INDEX_BITS) - 1
 MAX_ORDINAL = (1 << _ORDINAL_BITS) - 1
 
 
+def session_id_of(value: int) -> str:
+    """``ps`` + the 21 base-62 digits of ``value`` (below ``62**21``)."""
+    chars = []
+    for _ in range(DIGITS):
+        value, digit = divmod(value, 62)
+        chars.append(ALPHABET[digit])
+    return PREFIX + "".join(reversed(chars))
+
+
 class SessionIdCodec:
     """Encode ``(source ordinal, index)`` as a session id and back, keyed by the seed."""
 
@@ -61,11 +70,7 @@ class SessionIdCodec:
         value = self._encrypt(payload)
         while value >= DOMAIN:  # cycle walking keeps the permutation inside 62**21
             value = self._encrypt(value)
-        chars = []
-        for _ in range(DIGITS):
-            value, digit = divmod(value, 62)
-            chars.append(ALPHABET[digit])
-        return PREFIX + "".join(reversed(chars))
+        return session_id_of(value)
 
     def decode(self, session_id: str) -> tuple[int, int] | None:
         """``(ordinal, index)`` for an id made by :meth:`encode`, else None."""

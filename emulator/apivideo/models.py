@@ -7,6 +7,7 @@ metadata filter kept). A page is cut from the merge in O(log n + page size).
 """
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from .ids import SessionIdCodec
 from .period import Period, parse_period
 from .pools import Pools, build_pools
 from .timefmt import iso_ms, parse_ms
+from .viewers import CollectorSettings, read_collector
 
 VIDEO, LIVE = "video", "live"
 ENVIRONMENT_LIMITS = {"sandbox": 100, "production": 500}
@@ -169,9 +171,14 @@ class Source:
     explicit: tuple[ExplicitSession, ...]
     generated: GeneratedSessions | None
 
-    def select(self, period: Period, wanted: Mapping[str, str], memo: SelectionMemo) -> Selection:
-        """The sessions loaded in ``period`` whose metadata holds every ``wanted`` pair."""
-        explicit = [s for s in self.explicit if period.start_ms <= s.loaded_ms < period.end_ms
+    def select(self, period: Period, wanted: Mapping[str, str], memo: SelectionMemo,
+               ingested: Sequence[ExplicitSession] = ()) -> Selection:
+        """The sessions loaded in ``period`` whose metadata holds every ``wanted`` pair.
+
+        ``ingested`` (sorted, few: the tenant's beacons) is merged with the scenario's sessions.
+        """
+        explicit = [s for s in heapq.merge(self.explicit, ingested, key=lambda s: s.key)
+                    if period.start_ms <= s.loaded_ms < period.end_ms
                     and all((k, v) in s.metadata for k, v in wanted.items())]
         gen = self.generated
         if gen is None:
@@ -185,6 +192,11 @@ class Source:
     @property
     def total(self) -> int:
         return len(self.explicit) + (len(self.generated) if self.generated else 0)
+
+    @classmethod
+    def empty(cls, kind: str, source_id: str) -> Source:
+        """A video / live stream the scenario does not list, known from beacons (open catalogue)."""
+        return cls(kind, source_id, -1, (), None)
 
 
 @dataclass(frozen=True)
@@ -207,7 +219,12 @@ class Prepared:
     sources: tuple[Source, ...]
     explicit_ids: Mapping[str, tuple[Source, ExplicitSession]]
     codec: SessionIdCodec
+    collector: CollectorSettings = field(default_factory=CollectorSettings)
     memo: SelectionMemo = field(default_factory=SelectionMemo, compare=False)
+
+    def source(self, kind: str, source_id: str) -> Source | None:
+        """The scenario's video or live stream of that id (the two kinds have separate ids)."""
+        return (self.videos if kind == VIDEO else self.live_streams).get(source_id)
 
     def find_session(self, session_id: str) -> tuple[Source, ExplicitSession | int] | None:
         """The source and session (explicit, or generated index) of a session id."""
@@ -275,4 +292,4 @@ def prepare(section: Mapping | None, scenario: Any) -> Prepared:
     return Prepared(seed=seed, api_keys=keys, enforce_rate_limits=bool(rate.get("enforce", False)),
                     window_seconds=int(rate.get("window_seconds", WINDOW_SECONDS)),
                     videos=groups[VIDEO], live_streams=groups[LIVE], sources=tuple(sources),
-                    explicit_ids=explicit_ids, codec=codec)
+                    explicit_ids=explicit_ids, codec=codec, collector=read_collector(section))

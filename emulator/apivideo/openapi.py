@@ -2,7 +2,9 @@
 
 The core merges every vendor's component schemas into one namespace, so ours are prefixed
 ``apivideo-``; shared parameters are inlined (the core merges only schemas), and the error
-answers the vendor never specified (problem+json 400/401/429) are added.
+answers the vendor never specified (problem+json 400/401/429) are added. The collector's two
+routes (``/vod``, ``/live``) have no vendor contract: they are described from the player
+module's beacon format.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import copy
 from typing import Any
 
 from ._contract import CONTRACT
+from .schema import EVENT_TYPES
 
 PREFIX = "apivideo-"
 _PROBLEM = "apivideo-problem"
@@ -35,8 +38,63 @@ def _problem(description: str) -> dict:
             "content": {"application/problem+json": {"schema": {"$ref": _SCHEMA_REF + _PROBLEM}}}}
 
 
+def _collector_operation(kind: str) -> dict:
+    id_field = "video_id" if kind == "vod" else "live_stream_id"
+    what = "video" if kind == "vod" else "live-stream"
+    return {
+        "post": {
+            "tags": ["Player analytics collector"],
+            "summary": f"Send a {what} playback beacon",
+            "description": (f"What the api.video player analytics module (v1) posts to `collector.api.video/{kind}`. "
+                            f"The first beacon of a session (no `session.session_id`) opens a session; the reply's "
+                            f"`session` goes in the later ones. Events already recorded are not counted twice. "
+                            f"`session.{id_field}` names the {what}. CORS-enabled (preflight answered)."),
+            "operationId": f"POST_collector-{kind}",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": _SCHEMA_REF + PREFIX + f"beacon-{kind}"}}}},
+            "responses": {
+                "200": {"description": "Recorded", "content": {"application/json": {
+                    "schema": {"$ref": _SCHEMA_REF + PREFIX + "beacon-reply"}}}},
+                "400": _problem("Bad beacon: `name` is the field (e.g. `events[2].at`), `detail` says why"),
+            },
+        },
+        "options": {
+            "tags": ["Player analytics collector"],
+            "summary": "CORS preflight",
+            "operationId": f"OPTIONS_collector-{kind}",
+            "responses": {"204": {"description": "Access-Control-Allow-Methods: POST, OPTIONS"}},
+        },
+    }
+
+
+def _beacon_schema(id_field: str) -> dict:
+    position = {"type": "number", "minimum": 0}
+    instant = {"type": "string", "format": "date-time"}
+    return {
+        "title": "Beacon",
+        "type": "object",
+        "required": ["emitted_at", "session", "events"],
+        "properties": {
+            "emitted_at": instant,
+            "session": {"type": "object", "required": ["loaded_at", id_field], "properties": {
+                "loaded_at": instant,
+                "referrer": {"type": "string", "description": "document.referrer; empty for a direct visit"},
+                "metadata": {"type": "array", "items": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                                        "additionalProperties": {"type": "string"}}},
+                "session_id": {"type": "string", "pattern": "^ps[0-9A-Za-z]{21}$"},
+                id_field: {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            }},
+            "events": {"type": "array", "maxItems": 1000, "items": {
+                "type": "object", "required": ["type", "emitted_at"],
+                "properties": {"type": {"type": "string", "enum": list(EVENT_TYPES)}, "emitted_at": instant,
+                               "at": position, "from": position, "to": position},
+                "description": "`at` for ready/play/pause/resume/end; `from` and `to` for seeks"}},
+        },
+    }
+
+
 def openapi_paths() -> dict:
-    """The five operations, with the emulator's problem answers added."""
+    """The five operations, with the emulator's problem answers added, and the collector's two."""
     paths = _rewrite(CONTRACT["paths"])
     for path, item in paths.items():
         for op in item.values():
@@ -56,6 +114,8 @@ def openapi_paths() -> dict:
                 for content in responses["400"].get("content", {}).values():
                     responses["400"]["content"] = {"application/problem+json": content}
                     break
+    paths["/vod"] = _collector_operation("vod")
+    paths["/live"] = _collector_operation("live")
     return paths
 
 
@@ -73,6 +133,12 @@ def openapi_components() -> dict:
             "status": {"type": "integer"},
             "range": {"type": "object", "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}}},
             "problems": {"type": "array", "items": {"$ref": _SCHEMA_REF + PREFIX + "additional-bad-request-errors"}},
+            "detail": {"type": "string"},
         },
     }
+    schemas[PREFIX + "beacon-vod"] = _beacon_schema("video_id")
+    schemas[PREFIX + "beacon-live"] = _beacon_schema("live_stream_id")
+    schemas[PREFIX + "beacon-reply"] = {"title": "BeaconReply", "type": "object", "required": ["session"],
+                                        "properties": {"session": {"type": "string", "example":
+                                                                   "psEmFwGQUAXR2lFHj5nDOpy"}}}
     return {"schemas": schemas}

@@ -25,10 +25,12 @@ class Problem(Exception):
     has_name: ClassVar[bool] = True
     type_base: ClassVar[str] = DOCS
 
-    def __init__(self, name: str = "", *, title: str | None = None) -> None:
+    def __init__(self, name: str = "", *, title: str | None = None, detail: str | None = None) -> None:
         super().__init__(title or self.title)
         self.name = name
         self.instance_title = title or self.title
+        #: RFC 7807 ``detail``: only the collector (an undocumented API) says what was wrong
+        self.detail = detail
 
     @property
     def type(self) -> str:
@@ -41,6 +43,8 @@ class Problem(Exception):
         if self.has_name:
             out["name"] = self.name
         out["status"] = self.status
+        if self.detail:
+            out["detail"] = self.detail
         return out
 
 

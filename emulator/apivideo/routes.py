@@ -1,5 +1,7 @@
 """HTTP only: parse the request, ask the prepared data / backend, render the vendor's JSON.
 
+The listings merge the tenant's ingested sessions (collector.py) with the scenario's.
+
 Handlers are named after the vendor's operations (``x-client-action`` in the pinned spec).
 Errors are raised as :mod:`problems` classes and rendered by one handler; every analytics
 response after authentication carries the X-RateLimit-* headers (added in ``after_request``).
@@ -15,8 +17,9 @@ from flask import Blueprint, Response, current_app, request
 
 from ..core import current_tenant
 from .auth import authenticate as check_credentials
-from .backend import Backend, RateState
-from .models import ENVIRONMENT_LIMITS, Prepared
+from .backend import NAME, Backend, RateState
+from .collector import is_collector_path, with_cors
+from .models import ENVIRONMENT_LIMITS, LIVE, VIDEO, ExplicitSession, Prepared, Source
 from .pagination import PageRequest, page_bounds, pagination, parse_page_request
 from .period import PeriodError, parse_period
 from .problems import (
@@ -32,7 +35,6 @@ from .problems import (
 )
 from .timefmt import to_ms
 
-NAME = "apivideo"
 bp = Blueprint(NAME, __name__)
 #: per-request rate state; kept in the WSGI environ, not ``g`` (an app context can outlive a request)
 RATE_KEY = "apivideo.rate"
@@ -41,8 +43,8 @@ _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
 def owns_path(path: str) -> bool:
-    """api.video's paths: /auth/* and /analytics/* (23 Video lives under /api/)."""
-    return any(path == p or path.startswith(p + "/") for p in ("/auth", "/analytics"))
+    """api.video's paths: /auth/*, /analytics/* and the collector's /vod, /live (23 Video: /api/)."""
+    return any(path == p or path.startswith(p + "/") for p in ("/auth", "/analytics")) or is_collector_path(path)
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -66,6 +68,20 @@ def _json(payload: Any) -> Response:
 def _backend() -> tuple[Backend, int]:
     tenant = current_tenant()
     return tenant.backend(NAME), to_ms(tenant.now())
+
+
+def _source(prepared: Prepared, kind: str, source_id: str) -> tuple[Source, list[ExplicitSession]]:
+    """A video / live stream and its visible ingested sessions; 404 when neither knows the id."""
+    backend, now = _backend()
+    with current_tenant().lock:
+        ingested = backend.ingest.listing(kind, source_id, now)
+        known = backend.ingest.knows(kind, source_id)
+    source = prepared.source(kind, source_id)
+    if source is None:
+        if not known:
+            raise ResourceNotFound("videoId" if kind == VIDEO else "liveStreamId")
+        source = Source.empty(kind, source_id)
+    return source, ingested
 
 
 def _authorized() -> Prepared:
@@ -154,12 +170,10 @@ def list_video_sessions(video_id: str) -> Response:
     period = _period()
     req = parse_page_request(request.args)
     wanted = _metadata_filter()
-    source = prepared.videos.get(video_id)
-    if source is None:
-        raise ResourceNotFound("videoId")
+    source, ingested = _source(prepared, VIDEO, video_id)
     if wanted is None:
         return _page([], 0, req)
-    selection = source.select(period, wanted, prepared.memo)
+    selection = source.select(period, wanted, prepared.memo, ingested)
     start, stop = page_bounds(req, len(selection))
     return _page(selection.page(start, stop), len(selection), req)
 
@@ -170,10 +184,8 @@ def list_live_stream_sessions(live_stream_id: str) -> Response:
     prepared = _authorized()
     period = _period()
     req = parse_page_request(request.args)
-    source = prepared.live_streams.get(live_stream_id)
-    if source is None:
-        raise ResourceNotFound("liveStreamId")
-    selection = source.select(period, {}, prepared.memo)
+    source, ingested = _source(prepared, LIVE, live_stream_id)
+    selection = source.select(period, {}, prepared.memo, ingested)
     start, stop = page_bounds(req, len(selection))
     return _page(selection.page(start, stop), len(selection), req)
 
@@ -184,9 +196,15 @@ def list_session_events(session_id: str) -> Response:
     prepared = _authorized()
     req = parse_page_request(request.args)
     found = prepared.find_session(session_id)
-    if found is None:
-        raise ResourceNotFound("sessionId")
-    events = prepared.session_events(found)
+    if found is not None:
+        events = prepared.session_events(found)
+    else:
+        backend, now = _backend()
+        with current_tenant().lock:
+            ingested = backend.ingest.find(session_id, now)
+        if ingested is None:
+            raise ResourceNotFound("sessionId")
+        events = ingested.events
     start, stop = page_bounds(req, len(events))
     return _page(events[start:stop], len(events), req)
 
@@ -203,7 +221,7 @@ def error_response(status: int, detail: str | None) -> Response:
     response = render(problem_for_status(status, detail))
     if status == 405:
         response.headers["Allow"] = ", ".join(sorted(_allowed_methods()))
-    return response
+    return with_cors(response) if is_collector_path(request.path) else response
 
 
 def _allowed_methods() -> set[str]:
@@ -230,4 +248,5 @@ def fault_response(action: dict) -> Response | None:
         return None
     headers = {"X-RateLimit-Limit": str(_caller_limit()), "X-RateLimit-Remaining": "0",
                "X-RateLimit-Retry-After": str(int(action.get("retry_after", 60)))}
-    return render(TooManyRequests(), headers)
+    response = render(TooManyRequests(), headers)
+    return with_cors(response) if is_collector_path(request.path) else response

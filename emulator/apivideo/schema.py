@@ -1,6 +1,7 @@
 """The scenario section ``apivideo:``: its JSON Schema and the checks JSON Schema cannot express."""
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from .ids import MAX_INDEX
@@ -80,6 +81,20 @@ def _source(live: bool) -> dict:
                            "generate": _generate(live)}}
 
 
+_PLACE = {"country": {"type": "string", "minLength": 1}, "city": {"type": ["string", "null"]}}
+_BEACON_LOCATIONS = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "default": {"type": "object", "additionalProperties": False, "required": ["country"],
+                    "properties": _PLACE},
+        "networks": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["network", "country"],
+            "properties": {"network": {"type": "string", "x-expected": "an address or network such as "
+                                                                      "203.0.113.0/24 or 2001:db8::/32"},
+                           **_PLACE}}},
+    },
+}
+
 SECTION_SCHEMA: dict = {
     "type": "object",
     "additionalProperties": False,
@@ -98,6 +113,10 @@ SECTION_SCHEMA: dict = {
                                "x-expected": "the window length in seconds (1 to 86400)"}}},
         "videos": {"type": "array", "items": _source(live=False)},
         "live_streams": {"type": "array", "items": _source(live=True)},
+        "ingestion_lag_seconds": {"type": "number", "minimum": 0, "maximum": 86_400,
+                                  "x-expected": "seconds before a beacon shows in the listings (0 to 86400)"},
+        "catalogue": {"enum": ["open", "closed"]},
+        "beacon_locations": _BEACON_LOCATIONS,
     },
 }
 
@@ -142,9 +161,20 @@ def _check_session(raw: dict, path: tuple) -> list[tuple[tuple, str]]:
     return problems
 
 
-def check_section(section: dict) -> list[tuple[tuple, str]]:
-    """Periods, instants, event shapes, ordering and uniqueness: what the schema cannot say."""
+def _check_networks(section: dict) -> list[tuple[tuple, str]]:
     problems: list[tuple[tuple, str]] = []
+    for n, entry in enumerate((section.get("beacon_locations") or {}).get("networks", [])):
+        try:
+            ipaddress.ip_network(str(entry["network"]), strict=False)
+        except ValueError:
+            problems.append((("beacon_locations", "networks", n, "network"),
+                             f"not an address or network: {entry['network']!r} (203.0.113.0/24, 2001:db8::/32)"))
+    return problems
+
+
+def check_section(section: dict) -> list[tuple[tuple, str]]:
+    """Periods, instants, event shapes, ordering, uniqueness, networks: what the schema cannot say."""
+    problems: list[tuple[tuple, str]] = _check_networks(section)
     keys: set[str] = set()
     for n, entry in enumerate(section.get("api_keys", [])):
         if entry["key"] in keys:

@@ -79,6 +79,15 @@ _StrictValidator = extend(
 _PROBLEM = {"type": "object", "required": ["type", "title", "status"], "additionalProperties": False,
             "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                            "name": {"type": "string"}, "status": {"type": "integer"}}}
+# the collector (/vod, /live) has no vendor contract: its reply, and its problems with `detail`
+_BEACON_REPLY = {"type": "object", "required": ["session"], "additionalProperties": False,
+                 "properties": {"session": {"type": "string", "pattern": "^ps[0-9A-Za-z]{21}$"}}}
+_COLLECTOR_PROBLEM = {**_PROBLEM, "properties": {**_PROBLEM["properties"], "detail": {"type": "string"}}}
+COLLECTOR_PATHS = ("/vod", "/live")
+
+
+def is_collector(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in COLLECTOR_PATHS)
 
 
 class Contract:
@@ -94,6 +103,8 @@ class Contract:
             "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}}}
         schemas["x-range-error"] = range_error
         schemas["x-problem"] = _PROBLEM
+        schemas["x-beacon-reply"] = _BEACON_REPLY
+        schemas["x-collector-problem"] = _COLLECTOR_PROBLEM
         self.schemas = schemas
         self._checker = _format_checker()
 
@@ -103,6 +114,8 @@ class Contract:
 
     def schema_for(self, path: str, status: int, body: Any) -> str:
         """The schema a response to ``path`` with ``status`` must satisfy."""
+        if is_collector(path):
+            return "x-beacon-reply" if status == 200 else "x-collector-problem"
         if path.startswith("/auth/"):
             if status == 200:
                 return "access-token"

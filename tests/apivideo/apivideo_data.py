@@ -71,3 +71,39 @@ def scenario(**apivideo: Any) -> dict:
 
 def basic(key: str, password: str = "") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{key}:{password}".encode()).decode()}
+
+
+# --- beacons (the collector's POST /vod and /live) ---------------------------------------------
+LOADED_AT = "2024-02-10T10:00:00.000Z"
+CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/120.0.0.0 Safari/537.36")
+SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                 "Version/17.2 Mobile/15E148 Safari/604.1")
+
+
+def event(kind: str, second: float, at: float | None = None, **fields: Any) -> dict:
+    """A beacon event ``second`` seconds after LOADED_AT (``at`` defaults to 0 for non-seeks)."""
+    ms = round(second * 1000)
+    out: dict[str, Any] = {"type": kind, "emitted_at": f"2024-02-10T10:{ms // 60000:02d}:{ms // 1000 % 60:02d}."
+                                                      f"{ms % 1000:03d}Z"}
+    if not kind.startswith("seek."):
+        out["at"] = 0 if at is None else at
+    out.update(fields)
+    return out
+
+
+def beacon(events: list[dict] | None = None, *, video: str | None = VIDEO, live: str | None = None,
+           session_id: str | None = None, loaded_at: str = LOADED_AT, referrer: str = "",
+           metadata: list[dict] | None = None, emitted_at: str | None = None) -> dict:
+    """A beacon body as the player analytics module builds it."""
+    session: dict[str, Any] = {"loaded_at": loaded_at, "referrer": referrer, "metadata": metadata or []}
+    if session_id:
+        session["session_id"] = session_id
+    if live:
+        session["live_stream_id"] = live
+    elif video:
+        session["video_id"] = video
+    events = events if events is not None else [event("ready", 1)]
+    last = events[-1] if events and isinstance(events[-1], dict) else {}
+    return {"emitted_at": emitted_at or last.get("emitted_at", loaded_at),
+            "session": session, "events": events}

@@ -7,8 +7,10 @@ module would replace ``tests/conftest.py`` in ``sys.modules`` for the modules im
 
 Each app built here gets an ``after_request`` hook that validates the body of every response on
 /auth/* and /analytics/* against the pinned schemas (strictly, see apivideo_contract.py) and
-its Content-Type; the violations are asserted empty when the test ends, so every test that
-talks to these routes - in process or through a real server - is also a contract test.
+its Content-Type, and the collector's answers (/vod, /live) against their own strict shapes;
+CORS headers must be on every collector answer and on no other. The violations are asserted
+empty when the test ends, so every test that talks to these routes - in process or through a
+real server - is also a contract test.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from apivideo_contract import Contract
+from apivideo_contract import Contract, is_collector
 from apivideo_data import SCENARIO
 from flask import Flask, Response, request
 
@@ -36,6 +38,12 @@ def attach_contract(app: Flask, contract: Contract, violations: list[str]) -> No
     @app.after_request
     def _validate(response: Response) -> Response:
         if not owns_path(request.path) or request.method == "HEAD" or "emulator.transport" in request.environ:
+            return response
+        collector = is_collector(request.path)
+        if collector != ("Access-Control-Allow-Origin" in response.headers):
+            violations.append(f"{request.method} {request.path} {response.status_code}: CORS headers "
+                              f"{'missing' if collector else 'on a route that must not have them'}")
+        if request.method == "OPTIONS":
             return response
         data = response.get_data()
         want = "application/json" if response.status_code < 400 else "application/problem+json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from apivideo_contract import Contract, load_fixture, render_module, strip_samples
-from apivideo_data import SCENARIO
+from apivideo_data import LIVE, SCENARIO, beacon, event
 from flask import Response
 from openapi_schema_validator import OAS30Validator
 
@@ -15,7 +15,7 @@ from emulator.app import create_app
 pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
 
 ROUTES = ["/auth/api-key", "/auth/refresh", "/analytics/videos/{videoId}",
-          "/analytics/live-streams/{liveStreamId}", "/analytics/sessions/{sessionId}/events"]
+          "/analytics/live-streams/{liveStreamId}", "/analytics/sessions/{sessionId}/events", "/vod", "/live"]
 
 
 def test_embedded_contract_is_the_fixture():
@@ -93,3 +93,23 @@ def test_range_errors_need_their_extension(contract):
     assert contract.errors("/analytics/videos/x", 400, body) == []
     assert Contract().validator("bad-request").is_valid({k: v for k, v in body.items() if k != "range"})
     assert not Contract().validator("bad-request").is_valid(body)
+
+
+def test_documented_collector_schemas(av_client):
+    """The beacon schemas accept what the module sends; the reply and problem schemas what we answer."""
+    doc = av_client.get("/_emulator/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+
+    def validate(schema: dict, body: dict) -> None:
+        OAS30Validator({**schema, "components": {"schemas": schemas}}).validate(body)
+
+    for path, body in (("/vod", beacon([event("ready", 1), event("seek.forward", 2, **{"from": 1.5, "to": 9})],
+                                       metadata=[{"a": "b"}])),
+                       ("/live", beacon(live=LIVE))):
+        op = doc["paths"][path]["post"]
+        validate(op["requestBody"]["content"]["application/json"]["schema"], body)
+        validate(op["responses"]["200"]["content"]["application/json"]["schema"],
+                 av_client.post(path, json=body).get_json())
+        bad = av_client.post(path, json={**body, "events": [{"type": "rewind"}]}).get_json()
+        validate(op["responses"]["400"]["content"]["application/problem+json"]["schema"], bad)
+        assert set(doc["paths"][path]) == {"post", "options"}

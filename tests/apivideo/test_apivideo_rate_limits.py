@@ -125,7 +125,7 @@ def test_state_export_and_import_keep_tokens_and_windows(limited):
 
 def test_ready_counts(av_client):
     counts = av_client.get("/_emulator/ready").get_json()["counts"]["apivideo"]
-    assert counts == {"videos": 2, "live_streams": 2, "sessions": 162, "access_tokens": 0}
+    assert counts == {"videos": 2, "live_streams": 2, "sessions": 162, "access_tokens": 0, "ingested_sessions": 0}
 
 
 def test_rate_state_does_not_leak_between_requests(av_app):

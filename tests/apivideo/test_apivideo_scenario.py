@@ -127,3 +127,35 @@ def test_bundled_scenarios_load(make_app, path):
 def test_no_section_means_no_keys(make_app):
     client = make_app({"name": "bare", "seed": 1}).test_client()
     assert client.post("/auth/api-key", json={"apiKey": "sandbox-key"}).status_code == 400
+
+
+def test_collector_options_are_checked():
+    found = messages("""name: t
+seed: 1
+apivideo:
+  ingestion_lag_seconds: -1
+  catalogue: ajar
+  beacon_locations:
+    default: {city: Paris}
+    networks:
+      - {network: 300.1.1.1/8, country: Germany}
+      - {network: 2001:db8::/32, country: Japan, region: Kanto}
+""")
+    for expected in [
+        "<document>:4: apivideo.ingestion_lag_seconds: expected seconds before a beacon shows in the listings "
+        "(0 to 86400)",
+        '<document>:5: apivideo.catalogue: expected one of open, closed, got "ajar"',
+        "apivideo.beacon_locations.default",
+        "apivideo.beacon_locations.networks[1].region: unknown key 'region'",
+    ]:
+        assert any(expected in m for m in found), (expected, found)
+    semantic = messages("""name: t
+seed: 1
+apivideo:
+  ingestion_lag_seconds: 2.5
+  beacon_locations:
+    networks:
+      - {network: 300.1.1.1/8, country: Germany}
+""")
+    assert semantic == ["<document>:7: apivideo.beacon_locations.networks[0].network: not an address or network: "
+                        "'300.1.1.1/8' (203.0.113.0/24, 2001:db8::/32)"]
