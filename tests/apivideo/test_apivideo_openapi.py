@@ -1,6 +1,8 @@
 """The pinned contract: the embedded copy matches the fixture; /_emulator/openapi.json shows the routes."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from apivideo_contract import Contract, load_fixture, render_module, strip_samples
@@ -32,9 +34,10 @@ def test_fixture_is_the_shared_pinned_copy():
     from pathlib import Path
 
     from apivideo_contract import FIXTURE
-    shared = Path("/work/shared/vendor/apivideo/raw-statistics.openapi.yaml")
-    if shared.exists():
-        assert FIXTURE.read_bytes() == shared.read_bytes()
+    shared = Path(__file__).resolve().parents[3] / "shared" / "vendor" / "apivideo" / "raw-statistics.openapi.yaml"
+    if not shared.exists():
+        pytest.skip(f"no shared folder beside the repository ({shared})")
+    assert FIXTURE.read_bytes() == shared.read_bytes()
 
 
 def test_openapi_document_has_the_routes(av_client):
