@@ -13,16 +13,22 @@ from __future__ import annotations
 import bisect
 import hashlib
 import random
+import threading
 from array import array
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .ids import SessionIdCodec
 from .period import Period
 from .pools import Pools
+from .problems import dumps
 from .timefmt import iso_ms
 
 NULL_CITY_RATE = 0.06
 LIVE_STREAM_SECONDS = 4 * 3600
+
+
+RENDER_CACHE_SIZE = 4096  # serialised sessions kept per video (about 2 KB each)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class GeneratedSessions:
         self._span = spec.end_ms - spec.start_ms
         self._meta_choices = [values for _, values in spec.metadata]
         self.duration = spec.duration or self._default_duration()
+        self._rendered: OrderedDict[int, str] = OrderedDict()
+        self._rendered_lock = threading.Lock()
 
     def __len__(self) -> int:
         return self.spec.count
@@ -188,6 +196,20 @@ class GeneratedSessions:
             "os": dict(zip(("name", "shortname", "version"), platform.os)),
             "client": dict(zip(("type", "name", "version"), platform.client)),
         }
+
+    def render_json(self, i: int) -> str:
+        """Session ``i`` serialised, from a bounded LRU: pages a client polls again cost no work."""
+        with self._rendered_lock:
+            text = self._rendered.get(i)
+            if text is not None:
+                self._rendered.move_to_end(i)
+                return text
+        text = dumps(self.render(i))
+        with self._rendered_lock:
+            self._rendered[i] = text
+            if len(self._rendered) > RENDER_CACHE_SIZE:
+                self._rendered.popitem(last=False)
+        return text
 
     def events(self, i: int) -> list[dict]:
         """The session's player events, ordered by ``emittedAt``, within loadedAt..endedAt."""

@@ -18,6 +18,7 @@ from .generate import GeneratedSessions, GenerateSpec
 from .ids import SessionIdCodec
 from .period import Period, parse_period
 from .pools import Pools, build_pools
+from .problems import dumps
 from .timefmt import iso_ms, parse_ms
 from .viewers import CollectorSettings, read_collector
 
@@ -123,6 +124,21 @@ class Selection:
             else:
                 hi = c
         return lo
+
+    def page_json(self, start: int, stop: int) -> list[str]:
+        """Sessions ``[start, stop)`` serialised (what the listing route sends)."""
+        out: list[str] = []
+        e = self._split(start) if self.explicit and start < stop else 0
+        g = start - e
+        while len(out) < stop - start:
+            if self._explicit_before(e, g):
+                out.append(dumps(self.explicit[e].body))
+                e += 1
+            else:
+                assert self.generated is not None
+                out.append(self.generated.render_json(self.indexes[g]))
+                g += 1
+        return out
 
     def page(self, start: int, stop: int) -> list[Mapping[str, Any]]:
         """Merged sessions ``[start, stop)`` rendered in the vendor's shape."""

@@ -9,7 +9,7 @@ response after authentication carries the X-RateLimit-* headers (added in ``afte
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -132,10 +132,12 @@ def _metadata_filter() -> dict[str, str] | None:
     return wanted
 
 
-def _page(items: Sequence[Mapping[str, Any]], total: int, req: PageRequest) -> Response:
+def _page(items: Sequence[str], total: int, req: PageRequest) -> Response:
+    """``{"data": [...], "pagination": {...}}`` from already serialised items."""
     path = quote(request.path, safe=_PATH_SAFE)
     query = request.query_string.decode("utf-8", "replace")
-    return _json({"data": list(items), "pagination": pagination(req, total, len(items), path, query)})
+    body = f'{{"data":[{",".join(items)}],"pagination":{dumps(pagination(req, total, len(items), path, query))}}}'
+    return Response(body, mimetype="application/json")
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -175,7 +177,7 @@ def list_video_sessions(video_id: str) -> Response:
         return _page([], 0, req)
     selection = source.select(period, wanted, prepared.memo, ingested)
     start, stop = page_bounds(req, len(selection))
-    return _page(selection.page(start, stop), len(selection), req)
+    return _page(selection.page_json(start, stop), len(selection), req)
 
 
 @bp.get("/analytics/live-streams/<live_stream_id>")
@@ -187,7 +189,7 @@ def list_live_stream_sessions(live_stream_id: str) -> Response:
     source, ingested = _source(prepared, LIVE, live_stream_id)
     selection = source.select(period, {}, prepared.memo, ingested)
     start, stop = page_bounds(req, len(selection))
-    return _page(selection.page(start, stop), len(selection), req)
+    return _page(selection.page_json(start, stop), len(selection), req)
 
 
 @bp.get("/analytics/sessions/<session_id>/events")
@@ -206,7 +208,7 @@ def list_session_events(session_id: str) -> Response:
             raise ResourceNotFound("sessionId")
         events = ingested.events
     start, stop = page_bounds(req, len(events))
-    return _page(events[start:stop], len(events), req)
+    return _page([dumps(event) for event in events[start:stop]], len(events), req)
 
 
 # --- for the core -----------------------------------------------------------------------------
