@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+MAX_OFFSET_SECONDS = 1e10  # about 317 years: any real test is inside it; datetime is not far beyond
+
 
 def parse_instant(text: str) -> datetime:
     """Parse an ISO-8601 instant (``Z`` or offset; naive means UTC) into an aware UTC datetime."""
@@ -26,7 +28,7 @@ def parse_instant(text: str) -> datetime:
 def format_instant(moment: datetime) -> str:
     """Format as ISO-8601 UTC with milliseconds, the way both vendors write dates."""
     moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -90,5 +92,9 @@ class Clock:
                 self.frozen_at = parse_instant(data["now"])
                 self.offset = timedelta(0)
             else:
+                offset = float(data.get("offset_seconds", 0))
+                if not abs(offset) <= MAX_OFFSET_SECONDS:  # also refuses NaN
+                    raise ValueError(f"clock.offset_seconds: expected at most {MAX_OFFSET_SECONDS:g} "
+                                     f"seconds either way, got {offset!r}")
                 self.frozen_at = None
-                self.offset = timedelta(seconds=float(data.get("offset_seconds", 0)))
+                self.offset = timedelta(seconds=offset)

@@ -253,7 +253,12 @@ class FaultBook:
         """Restore rules with their counters (inverse of :meth:`export`)."""
         rules = []
         for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise FaultError(f"faults[{i}]: expected a rule object, got {type(item).__name__}")
             counters = {k: item.get(k, 0) for k in ("seen", "fired")}
+            for name, value in counters.items():
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise FaultError(f"faults[{i}].{name}: expected a count of 0 or more, got {value!r}")
             doc = {k: v for k, v in item.items() if k in RULE_SCHEMA["properties"]}
             rule = parse_rule(doc, generated_id=f"fault-r{i + 1}", hang_max_ms=self.hang_max_ms,
                               origin=item.get("origin", "api"))

@@ -7,7 +7,7 @@ import logging
 import time
 
 from flask import Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
 
 from .clock import format_instant
 from .core import current_emulator, current_tenant
@@ -126,7 +126,10 @@ def _after(response: Response) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     """Routing 404/405, 413 and friends in the format of whoever owns the path."""
     if is_control(request.path):
-        return control_error(exc.code or 500, exc.description or exc.name)
+        response = control_error(exc.code or 500, exc.description or exc.name)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
     vendor = current_emulator().vendor_for(request.path)
     if vendor is not None:
         return vendor.error_response(exc.code or 500, exc.description)

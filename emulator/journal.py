@@ -84,6 +84,19 @@ def _as_dict(entry: Any) -> dict[str, Any]:
     return entry.to_dict() if isinstance(entry, RawEntry) else entry
 
 
+_ENTRY_TYPES = {"id": (int,), "time": (str,), "api": (str,), "method": (str,), "path": (str,), "query": (dict,),
+                "headers": (dict,), "body": (str,), "status": (int, type(None)), "fault": (str, type(None))}
+
+
+def _check_entry(index: int, entry: Any) -> None:
+    if not isinstance(entry, dict):
+        raise ValueError(f"journal.entries[{index}]: expected an entry object")
+    for key, types in _ENTRY_TYPES.items():
+        if not isinstance(entry.get(key, ...), types) or isinstance(entry.get(key), bool):
+            raise ValueError(f"journal.entries[{index}].{key}: expected {' or '.join(t.__name__ for t in types)}, "
+                             f"got {entry.get(key, 'nothing')!r}"[:200])
+
+
 @dataclass
 class Journal:
     """A bounded list of request entries; when full, the oldest is dropped and counted."""
@@ -140,8 +153,14 @@ class Journal:
         return {"cap": self.cap, "dropped": self.dropped, "entries": [_as_dict(e) for e in entries]}
 
     def load(self, data: dict) -> None:
+        """Restore exported entries; ValueError naming the first malformed one."""
+        entries = data.get("entries", [])
+        if not isinstance(entries, list):
+            raise ValueError("journal.entries: expected a list")
+        for index, entry in enumerate(entries):
+            _check_entry(index, entry)
         with self._lock:
-            self._entries = deque(data.get("entries", []))
+            self._entries = deque(entries)
             self.dropped = int(data.get("dropped", 0))
             last = max((e.get("id", 0) for e in self._entries), default=0)
             self._ids = itertools.count(last + 1)

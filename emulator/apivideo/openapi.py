@@ -27,6 +27,8 @@ def _rewrite(node: Any) -> Any:
             return {"$ref": _SCHEMA_REF + PREFIX + ref[len(_SCHEMA_REF):]}
         if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
             return _rewrite(copy.deepcopy(CONTRACT["components"]["parameters"][ref.rsplit("/", 1)[1]]))
+        if node.get("format") == "uri":  # the links are relative, as in every vendor example
+            node = dict(node, format="uri-reference")
         return {k: _rewrite(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_rewrite(v) for v in node]

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from ..clock import format_instant
+from ..clock import format_instant, parse_instant
 from .oauth import TIMESTAMP_WINDOW
 from .reports import Accepted
 from .sites import Sites
@@ -49,7 +49,10 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Record:
-        """Inverse of :meth:`to_dict`; KeyError/TypeError on a malformed entry."""
+        """Inverse of :meth:`to_dict`; KeyError/TypeError/ValueError on a malformed entry."""
+        if data["kind"] not in KINDS:
+            raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {data['kind']!r}")
+        parse_instant(data["time"])
         return cls(id=int(data["id"]), kind=str(data["kind"]), time=str(data["time"]),
                    domain=str(data["domain"]), site_id=str(data.get("site_id", "")),
                    endpoint=str(data["endpoint"]), ip=data.get("ip"), photo_id=str(data["photo_id"]),

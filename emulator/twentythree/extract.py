@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..clock import format_instant
 from .backend import Record
 from .errors import InsufficientLevel, InvalidInput, NoSuchPhoto
 from .oauth import Principal
@@ -122,7 +123,7 @@ def parse_since(params: Params) -> str | None:
                                   time.fromisoformat(match.group(2) or "00:00:00"), tzinfo=timezone.utc)
     except ValueError:
         raise InvalidInput.malformed("since", "a UTC timestamp such as 2024-03-01 12:00:00") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return format_instant(moment)
 
 
 def epoch_ms(day: date) -> int:

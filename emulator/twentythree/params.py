@@ -82,6 +82,9 @@ class EventReport(Report):
     undocumented: bool = False
 
 
+MAX_SECONDS = 1e10  # a position or a Unix timestamp; past this the totals would overflow
+
+
 def shown_name(name: str) -> str:
     """A parameter name safe and short enough to quote in a message."""
     return name if _SHOWABLE_NAME.fullmatch(name) else "a parameter"
@@ -131,7 +134,7 @@ def parse_seconds(params: Params, name: str, *, alias: str | None = None, requir
     if not _NUMBER.fullmatch(value):
         raise InvalidInput.malformed(shown, expected)
     number = float(value)
-    if not math.isfinite(number):
+    if not math.isfinite(number) or number > MAX_SECONDS:
         raise InvalidInput.malformed(shown, expected)
     return number
 

@@ -81,6 +81,8 @@ def _render_error(error: ApiError, params: MultiDict, headers: tuple[tuple[str, 
     """
     envelope, problem = choose_envelope(params)
     answer = Answer.from_error(problem or error, request.path, headers)
+    if problem is not None:  # the bad callback is reported, but an HTTP-level error keeps its status
+        answer = dataclasses.replace(answer, http_status=error.http_status)
     if not isinstance(error, InvalidSignature):
         principal = peek_principal()
         if principal.consumer_key is not None:
