@@ -2,7 +2,7 @@
 the player analytics collector (POST /vod, /live) whose sessions those listings show.
 
 Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md). Vendor facts and decisions:
-docs/fidelity-apivideo.md.
+README.md, "Fidelity notes".
 """
 from __future__ import annotations
 

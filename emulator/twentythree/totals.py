@@ -2,7 +2,7 @@
 
 Every recorded report and every history day becomes a :class:`Fact` (what it adds to the
 counters); the extract methods sum facts into :class:`Totals` per day, hour, photo or domain.
-Definitions (docs/fidelity-twentythree.md, "Extraction"): loads = ``load`` events, plays = play
+Definitions (README.md, "Fidelity notes", "Extraction methods"): loads = ``load`` events, plays = play
 reports, downloads/downloadedBytes = download reports, playthrough = timeEnd/timeTotal of clip plays.
 """
 

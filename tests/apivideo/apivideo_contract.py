@@ -96,7 +96,7 @@ class Contract:
     def __init__(self, spec: dict | None = None) -> None:
         spec = spec or load_fixture()
         schemas = _forbid_extra(copy.deepcopy(spec["components"]["schemas"]))
-        # DECISION (docs/fidelity-apivideo.md): range errors carry "range", which bad-request lacks
+        # DECISION (README.md, "Fidelity notes"): range errors carry "range", which bad-request lacks
         range_error = copy.deepcopy(schemas["bad-request"])
         range_error["properties"]["range"] = {
             "type": "object", "additionalProperties": False, "required": ["min"],
