@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from ..clock import parse_instant
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -19,19 +21,12 @@ def to_ms(moment: datetime) -> int:
 
 
 def parse_ms(text: object) -> int:
-    """Epoch milliseconds of an ISO-8601 instant (``Z`` or offset; naive means UTC)."""
+    """Epoch milliseconds of an ISO-8601 instant with a time part (``Z`` or offset; naive means UTC)."""
     if isinstance(text, datetime):
-        moment = text
-    elif isinstance(text, str) and 10 < len(text) <= 40 and "T" in text.upper():
-        value = text.strip()
-        if value.endswith(("Z", "z")):
-            value = value[:-1] + "+00:00"
+        return to_ms(text if text.tzinfo else text.replace(tzinfo=timezone.utc))
+    if isinstance(text, str) and 10 < len(text) <= 40 and "T" in text.upper():
         try:
-            moment = datetime.fromisoformat(value)
+            return to_ms(parse_instant(text))
         except ValueError:
-            raise ValueError(f"expected an ISO-8601 instant such as 2024-01-24T11:45:01.109Z, got {text!r}") from None
-    else:
-        raise ValueError(f"expected an ISO-8601 instant such as 2024-01-24T11:45:01.109Z, got {text!r}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return to_ms(moment)
+            pass
+    raise ValueError(f"expected an ISO-8601 instant such as 2024-01-24T11:45:01.109Z, got {text!r}")
