@@ -21,10 +21,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check emulator tests bench
+	$(BIN)/ruff check emulator tests bench scripts
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+$(VENV)/.bench-installed: pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(STAMP) $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 FUZZ_EXAMPLES ?= 1000
 fuzz: $(STAMP)

@@ -1,105 +1,145 @@
-"""Figures of the emulator alone: start-up, reset, latency, throughput, large data."""
+"""Figures of the emulator alone: pytest plugin overhead and a video of a million sessions.
+
+Neither has a peer doing the same work, so each is measured against the emulator itself: the
+plugin against the same tests without the fixture, the large video against the same scenario with
+a single session.
+"""
 
 from __future__ import annotations
 
-import base64
+import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .load import Request, _connection, latency, throughput
+from .load import Client, latency
+from .services import start_emulator
+from .workloads import listing
 
-ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "emulator.cli"]
+LARGE_VIDEO = "vi0000000000000000000001"
 
 
-def start_cli(*args: str) -> tuple[subprocess.Popen, str, float]:
-    """Start `serve --port 0`; return the process, its URL and the seconds to the ready line."""
+TIMER = """\
+import json, os
+_durations = {}
+
+def pytest_runtest_logreport(report):  # setup + call + teardown of each test, in run order
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+def pytest_sessionfinish(session):
+    with open(os.environ["BENCH_DURATIONS"], "w") as out:
+        json.dump(list(_durations.values()), out)
+"""
+
+
+def _run_pytest(directory: Path, test_file: str) -> tuple[float, list[float]]:
+    """Wall time of ``pytest -q FILE`` in a fresh interpreter, and each test's own duration (s)."""
+    durations = directory / f"{test_file}.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["BENCH_DURATIONS"] = str(durations)
     started = time.perf_counter()
-    process = subprocess.Popen(CLI + ["serve", "--port", "0", *args], stdout=subprocess.PIPE, text=True,
-                               cwd=ROOT)
-    line = process.stdout.readline().strip()
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "-c", str(directory / "pytest.ini"), "--rootdir", str(directory), test_file],
+                            check=False, cwd=directory, env=env, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - started
-    if not line.startswith("ready "):
-        process.kill()
-        raise RuntimeError(f"no ready line: {line!r}")
-    return process, line.split(" ", 1)[1], elapsed
+    if result.returncode != 0:
+        raise RuntimeError(f"pytest {test_file} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return elapsed, json.loads(durations.read_text())
 
 
-def stop(process: subprocess.Popen) -> float:
-    started = time.perf_counter()
-    process.terminate()
-    process.wait(timeout=5)
-    return time.perf_counter() - started
+def _write_tests(directory: Path, name: str, count: int, fixture: bool) -> str:
+    argument, body = ("analytics_emulator", "assert analytics_emulator.url") if fixture else ("", "assert True")
+    lines = [f"def test_{i}({argument}):\n    {body}\n" for i in range(count)]
+    (directory / name).write_text("\n".join(lines))
+    return name
 
 
-def startup(runs: int = 5) -> dict:
-    times, stops = [], []
-    for _ in range(runs):
-        process, _, elapsed = start_cli()
-        times.append(elapsed)
-        stops.append(stop(process))
-    return {"startup_s": statistics.median(times), "stop_s": statistics.median(stops)}
+def plugin_overhead(directory: Path, tests: int = 200) -> dict:
+    """What ``analytics_emulator`` adds to a test (its reset) and to a session (its server).
+
+    Two generated files of ``tests`` trivial tests, with and without the fixture, each run by pytest
+    in a subprocess; a conftest times every test (setup + call + teardown). Per test = the median
+    with the fixture minus the median without (first and last left out: the first starts the
+    session's server, the last stops it); ``ratio`` divides the two runs' wall times.
+    """
+    (directory / "pytest.ini").write_text("[pytest]\n")
+    (directory / "conftest.py").write_text(TIMER)
+    wall_with, with_ = _run_pytest(directory, _write_tests(directory, "test_with.py", tests, True))
+    wall_without, without = _run_pytest(directory, _write_tests(directory, "test_without.py", tests, False))
+    typical, bare = statistics.median(with_[1:-1]), statistics.median(without[1:-1])
+    return {"tests": tests,
+            "per_test_ms": (typical - bare) * 1000,
+            "with_median_ms": typical * 1000, "without_median_ms": bare * 1000,
+            "session_setup_s": with_[0] - typical,
+            "session_teardown_s": with_[-1] - typical,
+            "with_wall_s": wall_with, "without_wall_s": wall_without,
+            "ratio": wall_with / wall_without}
 
 
-def reset_median(url: str, count: int = 300) -> float:
-    connection = _connection(url)
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        connection.request("POST", "/_emulator/reset")
-        connection.getresponse().read()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-EVENT = Request("GET", "/api/analytics/report/event?photo_id=1001&event=load", {"Host": "localhost"})
-
-
-def listing_request(video: str = "vi4k0jvEUuaTdRAEjQ4Prklg", period: str = "2024-01-01/2024-02-29",
-                    page: int = 1) -> Request:
-    token = base64.b64encode(b"sandbox-key:").decode()
-    return Request("GET", f"/analytics/videos/{video}?period={period}&currentPage={page}&pageSize=25",
-                   {"Authorization": f"Basic {token}"})
-
-
-def serving(seconds: float = 3.0) -> dict:
-    process, url, _ = start_cli()
-    try:
-        figures = {"reset_median_ms": reset_median(url)}
-        figures["event_latency"] = latency(url, EVENT)
-        figures["event_throughput"] = throughput(url, EVENT, seconds=seconds)
-        figures["listing_latency"] = latency(url, listing_request())
-        figures["listing_throughput"] = throughput(url, listing_request(), seconds=seconds)
-    finally:
-        stop(process)
-    return figures
-
-
-def large_video(sessions: int, tmp: Path) -> dict:
-    """Load a scenario with one video of ``sessions`` generated sessions; time pages and memory."""
-    scenario = tmp / f"large-{sessions}.yaml"
-    scenario.write_text(
+def _large_scenario(directory: Path, sessions: int) -> Path:
+    path = directory / f"large-{sessions}.yaml"
+    path.write_text(
         "name: large\nseed: 7\napivideo:\n  api_keys:\n    - {key: sandbox-key, environment: sandbox}\n"
         "  rate_limits: {enforce: false}\n"
-        f"  videos:\n    - id: vi0000000000000000000001\n      generate: {{sessions: {sessions}, period: 2023, "
+        f"  videos:\n    - id: {LARGE_VIDEO}\n      generate: {{sessions: {sessions}, period: 2023, "
         "events: [3, 12]}\n")
-    baseline, _, _ = start_cli()
-    base_rss = _rss_kb(baseline.pid)
-    stop(baseline)
-    process, url, elapsed = start_cli("--scenario", str(scenario))
+    return path
+
+
+def _cold_pages(url: str, period: str, pages: list[int]) -> list[float]:
+    """Milliseconds of one request to each of ``pages``, none of them read before: what paging costs."""
+    client = Client(url)
+    samples = []
     try:
-        pages = (sessions + 99) // 100
-        figures = {"sessions": sessions, "load_s": elapsed, "rss_growth_mb": (_rss_kb(process.pid) - base_rss) / 1024}
-        for name, page in (("first", 1), ("middle", pages // 2), ("last", pages)):
-            request = listing_request("vi0000000000000000000001", "2023", page)
-            request.path = request.path.replace("pageSize=25", "pageSize=100")
-            figures[f"{name}_page_ms"] = latency(url, request, count=50, warmup=5)["median_ms"]
-        figures["rss_after_pages_growth_mb"] = (_rss_kb(process.pid) - base_rss) / 1024
+        for page in pages:
+            started = time.perf_counter()
+            status, _ = client.send(listing(LARGE_VIDEO, period, page, size=100))
+            samples.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                raise RuntimeError(f"page {page} of {period} answered {status}")
     finally:
-        stop(process)
+        client.close()
+    return samples
+
+
+def large_video(directory: Path, sessions: int = 1_000_000, cold: int = 10, rounds: int = 3) -> dict:
+    """Load time, resident memory growth and page latencies of a video with ``sessions`` sessions.
+
+    The growth is measured against the same scenario with one session, so it is what the sessions
+    cost, after the pages were read (whatever is generated lazily is in by then). A page's latency
+    is the median over ``cold`` pages next to it that were never read before (the emulator caches
+    what it rendered, so reading one page again measures the cache: ``warm_median_ms``);
+    ``rounds`` interleaved rounds, each on new pages, the best kept.
+    """
+    base = start_emulator("--scenario", str(_large_scenario(directory, 1)), name="emulator-large-base")
+    try:
+        base_kb = _rss_kb(base.process.pid)
+        base_load = base.startup_s
+    finally:
+        base.stop()
+    service = start_emulator("--scenario", str(_large_scenario(directory, sessions)), name="emulator-large")
+    try:
+        figures: dict = {"sessions": sessions, "load_s": service.startup_s, "base_load_s": base_load,
+                         "rss_after_load_mb": (_rss_kb(service.process.pid) - base_kb) / 1024}
+        pages = (sessions + 99) // 100
+        starts = {"first": (1, 1, "2023"), "middle": (pages // 2, 1, "2023"), "last": (pages, -1, "2023"),
+                  "month": (1, 1, "2023-06-01/2023-06-30")}
+        for index in range(rounds):  # interleaved, each position's best round kept
+            for name, (page, direction, period) in starts.items():
+                offsets = range(index * cold, (index + 1) * cold)
+                run = statistics.median(_cold_pages(service.url, period, [page + direction * k for k in offsets]))
+                best = figures.get(f"{name}_page")
+                if best is None or run < best["median_ms"]:
+                    figures[f"{name}_page"] = {"median_ms": run, "pages": cold}
+        for name, (page, _, period) in starts.items():
+            warm = latency(service.url, listing(LARGE_VIDEO, period, page, size=100), count=50, warmup=5)
+            figures[f"{name}_page"]["warm_median_ms"] = warm["median_ms"]
+        figures["rss_growth_mb"] = (_rss_kb(service.process.pid) - base_kb) / 1024
+    finally:
+        service.stop()
     return figures
 
 
@@ -109,5 +149,4 @@ def _rss_kb(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
 

@@ -1,10 +1,9 @@
 """The pinned contract: the embedded copy matches the fixture; /_emulator/openapi.json shows the routes."""
 from __future__ import annotations
 
-import pytest
-
 import json
 
+import pytest
 from apivideo_contract import Contract, load_fixture, render_module, strip_samples
 from apivideo_data import LIVE, SCENARIO, beacon, event
 from flask import Response
