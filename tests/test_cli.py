@@ -121,3 +121,60 @@ def test_serve_limits_are_options_and_bad_values_exit_1(serve):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=5)
     assert info.value.code == 413 and b'code="invalid_input"' in info.value.read()
+
+
+@pytest.fixture(scope="module")
+def served_cli():
+    """One `analytics-emulator serve --port 0` for the fault kinds below."""
+    process = subprocess.Popen(CLI + ["serve", "--port", "0", "--hang-max-ms", "1000"], stdout=subprocess.PIPE,
+                               text=True)
+    url = process.stdout.readline().strip().split(" ", 1)[1]
+    yield url
+    process.terminate()
+    process.wait(timeout=5)
+
+
+def _fault(url: str, action: dict) -> None:
+    body = json.dumps({"action": action, "times": 1}).encode()
+    request = urllib.request.Request(f"{url}/_emulator/faults", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=5).read()
+
+
+EVENT = "/api/analytics/report/event?photo_id=1&event=load"
+
+
+@pytest.mark.parametrize("action, outcome", [
+    ({"kind": "status", "status": 503}, 503),
+    ({"kind": "error", "code": "invalid_input", "message": "nope"}, 'code="invalid_input"'),
+    ({"kind": "rate_limit"}, 429),
+    ({"kind": "latency", "ms": 200}, 200),
+    ({"kind": "slow_body", "bytes_per_second": 400}, 200),
+    ({"kind": "reset"}, ConnectionResetError),
+    ({"kind": "empty"}, "RemoteDisconnected"),
+    ({"kind": "truncate", "bytes": 10}, "IncompleteRead"),
+    ({"kind": "hang", "ms": 300}, "RemoteDisconnected"),
+])
+def test_every_fault_kind_under_the_cli_server(served_cli, action, outcome):
+    import http.client
+
+    _fault(served_cli, action)
+    host, port = served_cli.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        connection.request("GET", EVENT)
+        response = connection.getresponse()
+        body = response.read().decode()
+    except (OSError, http.client.HTTPException) as exc:
+        assert not isinstance(outcome, (int, str)) or outcome in type(exc).__name__, exc
+        if isinstance(outcome, type):
+            assert isinstance(exc, outcome)
+        return
+    finally:
+        connection.close()
+    if isinstance(outcome, int):
+        assert response.status == outcome
+    else:
+        assert response.status == 200 and outcome in body
+    with urllib.request.urlopen(f"{served_cli}{EVENT}", timeout=5) as after:  # the rule is spent
+        assert after.status == 200
