@@ -8,20 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .report import _get
 from .targets import Target
 
 COLORS = {"PASS": "#2e8b57", "MISS": "#c0392b", "n/a": "#4a78b0", None: "#4a78b0"}
 PEER_COLOR = "#9e9e9e"
 NAMES = {"wiremock": "WireMock", "prism": "Prism"}
 PEER_NAMES = ("WireMock", "Prism", "without")
-
-
-def _get(node: dict, *path: str) -> float | None:
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return node if isinstance(node, (int, float)) else None
 
 
 def _panel(ax, title: str, unit: str, bars: list[tuple[str, float | None]], target: Target | None,

@@ -16,6 +16,7 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 
 def _get(node: dict, *path: str) -> float | None:
+    """The number at ``path`` in a results document, or None where the run has none."""
     for key in path:
         if not isinstance(node, dict) or key not in node:
             return None
