@@ -42,14 +42,14 @@ class _Abort(Exception):
 
 
 class Connection:
-    """What transport faults may do to the connection of one request."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
+    """What transport faults may do to the connection of one request (the server owns the socket)."""
 
     def abort(self, kind: str) -> None:
         """Drop the connection without (more of) an answer: ``reset`` = RST, ``empty`` = FIN."""
         raise _Abort(kind)
+
+
+_CONNECTION = Connection()
 
 
 class _Date:
@@ -210,7 +210,7 @@ class HTTPServer:
             return False, b""
         keep_alive = keep_alive and complete
         environ["wsgi.input"] = io.BytesIO(body)
-        environ[CONNECTION_KEY] = Connection(conn)
+        environ[CONNECTION_KEY] = _CONNECTION
         self._respond(conn, environ, method, keep_alive)
         return keep_alive, buffer
 
