@@ -145,6 +145,10 @@ class EmulatorClient:
         """Scenario name, seed and counts once a scenario is loaded (EmulatorError 503 before)."""
         return self.request("GET", "/ready")
 
+    def drop_tenant(self) -> dict[str, Any]:
+        """Forget this client's tenant on the server (``DELETE /_emulator/tenant``); the next call recreates it."""
+        return self.request("DELETE", "/tenant")
+
     def reset(self) -> dict[str, Any]:
         """Back to the loaded scenario's initial state: data, faults, journal, clock, tokens."""
         return self.request("POST", "/reset")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -68,12 +69,23 @@ class Clock:
             self.offset = timedelta(0)
 
     def advance(self, seconds: float) -> None:
+        """Move the clock; ValueError (nothing moved) past the supported range."""
         with self._lock:
-            delta = timedelta(seconds=seconds)
-            if self.frozen_at is not None:
-                self.frozen_at += delta
-            else:
-                self.offset += delta
+            if not math.isfinite(seconds):
+                raise ValueError(f"expected a finite number of seconds, got {seconds!r}")
+            try:
+                delta = timedelta(seconds=seconds)
+                if self.frozen_at is not None:
+                    frozen = self.frozen_at + delta
+                    offset = self.offset
+                else:
+                    frozen, offset = None, self.offset + delta
+                    if abs(offset.total_seconds()) > MAX_OFFSET_SECONDS:
+                        raise OverflowError
+                    datetime.now(timezone.utc) + offset  # noqa: B018 - must stay a datetime
+            except OverflowError:
+                raise ValueError(f"advancing {seconds:g} s leaves the range of dates the clock can show") from None
+            self.frozen_at, self.offset = frozen, offset
 
     def run_real(self) -> None:
         """Go back to real time, keeping no offset."""

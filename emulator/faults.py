@@ -24,11 +24,14 @@ KINDS = ("status", "error", "latency", "rate_limit") + TRANSPORT_KINDS
 APIS = ("apivideo", "twentythree", "any")
 DEFAULT_HANG_MAX_MS = 30_000
 
+_HEADER_VALUE = {"type": "string", "pattern": "^[\\x20-\\x7e\\x80-\\xff\\t]*$",
+                 "x-expected": "a header value: Latin-1 text without line breaks"}
 _ACTION_FIELDS = {
     "status": {"status": {"type": "integer", "minimum": 100, "maximum": 599},
                "body": {"type": "string"},
-               "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-               "content_type": {"type": "string"}},
+               "headers": {"type": "object", "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},
+                           "additionalProperties": _HEADER_VALUE},
+               "content_type": _HEADER_VALUE},
     "error": {"code": {"type": "string", "minLength": 1}, "message": {"type": "string"}},
     "latency": {"ms": {"type": "number", "minimum": 0, "maximum": 600_000},
                 "jitter_ms": {"type": "number", "minimum": 0, "maximum": 600_000}},
@@ -263,6 +266,8 @@ class FaultBook:
             rule = parse_rule(doc, generated_id=f"fault-r{i + 1}", hang_max_ms=self.hang_max_ms,
                               origin=item.get("origin", "api"))
             rule.seen, rule.fired = counters["seen"], counters["fired"]
+            if any(r.id == rule.id for r in rules):
+                raise FaultError(f"faults[{i}].id: a rule with id {rule.id!r} comes earlier in the list")
             rules.append(rule)
         with self._lock:
             self._rules = rules

@@ -73,6 +73,7 @@ def _before() -> Response | None:
     if rule is None:
         return None
     environ["emulator.fault"] = rule.id
+    environ["emulator.fault_kind"] = rule.kind
     action = rule.action
     kind = action["kind"]
     if kind == "latency":
@@ -105,7 +106,6 @@ def _after(response: Response) -> Response:
         return response
     tenant = current_tenant()
     settings = current_emulator().settings
-    transport = environ.get(TRANSPORT_KEY)
     try:
         body = request.get_data(cache=True)[: settings.journal_body_bytes]
     except HTTPException:  # over the size cap: the request is journaled without its body
@@ -114,7 +114,7 @@ def _after(response: Response) -> Response:
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers.append((key, environ[key]))
-    kind = transport["kind"] if transport else None
+    kind = environ.get("emulator.fault_kind")
     tenant.journal.record(RawEntry(
         format_instant(tenant.now()), api, environ["REQUEST_METHOD"], request.path,
         environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),

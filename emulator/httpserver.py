@@ -11,6 +11,7 @@ answer sent with one ``sendall``.
 from __future__ import annotations
 
 import io
+import logging
 import selectors
 import socket
 import struct
@@ -23,6 +24,8 @@ from http import HTTPStatus
 from urllib.parse import unquote_to_bytes
 
 from .transport import CONNECTION_KEY
+
+log = logging.getLogger("emulator")
 
 MAX_HEAD_BYTES = 64 * 1024
 IDLE_TIMEOUT = 120.0  # seconds a keep-alive connection may sit unused
@@ -199,6 +202,8 @@ class HTTPServer:
         if target.startswith(("http://", "https://")):  # absolute form
             target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
         path, _, query = target.partition("?")
+        if not query.isascii():  # raw bytes >= 0x80: percent-encode them, as a browser would
+            query = "".join(c if c < "\x80" else f"%{ord(c):02X}" for c in query)
         environ.update(REQUEST_METHOD=method, PATH_INFO=unquote_to_bytes(path).decode("latin-1"),
                        QUERY_STRING=query, SERVER_PROTOCOL=version, REMOTE_ADDR=address[0],
                        REMOTE_PORT=str(address[1]))
@@ -276,15 +281,27 @@ class HTTPServer:
             started[:] = [status, headers]
             return _no_write
 
-        result: Iterable[bytes] = self.app(environ, start_response)
+        try:
+            result: Iterable[bytes] = self.app(environ, start_response)
+        except _Abort:
+            raise
+        except Exception:  # noqa: BLE001 - the app's own 500 handler failed: still answer
+            log.exception("the app failed on %s %s", method, environ.get("PATH_INFO"))
+            self._send_simple(conn, 500, b"the emulator failed on this request; see its log")
+            raise _Abort("close") from None
         try:
             status, headers = started
             head = [_status_line(status)]
             has_length = False
-            for name, value in headers:
-                if name.lower() == "content-length":
-                    has_length = True
-                head.append(f"{name}: {value}".encode("latin-1"))
+            try:
+                for name, value in headers:
+                    if name.lower() == "content-length":
+                        has_length = True
+                    head.append(f"{name}: {value}".encode("latin-1"))
+            except UnicodeEncodeError:
+                log.error("a header of the answer to %s %s is not Latin-1", method, environ.get("PATH_INFO"))
+                self._send_simple(conn, 500, b"the emulator built an answer with a header it cannot send")
+                raise _Abort("close") from None
             head.append(b"Date: " + self._date())
             if isinstance(result, list) and not has_length:
                 head.append(b"Content-Length: " + str(sum(map(len, result))).encode())

@@ -99,7 +99,10 @@ class _Runtime:
                 worker = os.environ.get("PYTEST_XDIST_WORKER")
                 tenant = f"pytest-{worker or 'main'}-{os.getpid()}-{os.urandom(2).hex()}"
                 try:  # a fresh tenant shows the server's own scenario: what to reset to and to leave behind
-                    self._server_base = EmulatorClient(self.remote_url, tenant, self.token).scenario()["document"]
+                    probe = EmulatorClient(self.remote_url, tenant, self.token)
+                    self._server_base = probe.scenario()["document"]
+                    if not worker:  # serially the default tenant is used: the probe is not needed again
+                        probe.drop_tenant()
                 except EmulatorError as exc:
                     pytest.fail(f"--emulator-url {self.remote_url}: {exc}", pytrace=False)
                 # Serially the default tenant, so the code under test needs no header; xdist workers
@@ -147,9 +150,12 @@ class _Runtime:
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
-        elif self._client is not None:  # leave the shared server on its own scenario, our journal freed
+        elif self._client is not None:  # leave the shared server as found: our tenant gone, its scenario back
             with contextlib.suppress(Exception):  # the server may be gone already: nothing to free then
-                self._client.load_scenario(self._server_base)
+                if self._client.tenant:
+                    self._client.drop_tenant()
+                else:
+                    self._client.load_scenario(self._server_base)
 
 
 class AnalyticsEmulator:

@@ -21,6 +21,7 @@ from .clock import parse_instant
 BUNDLED_DIR = Path(__file__).parent / "scenarios"
 
 Path_ = tuple  # a JSON path: keys and indexes
+MAX_NODES = 200_000  # values in one scenario document; the bundled ones have a few hundred
 
 
 class ScenarioError(ValueError):
@@ -57,6 +58,7 @@ class _Loaded:
     source: str = "<document>"
     lines: dict[Path_, int] = field(default_factory=dict)
     texts: dict[Path_, str] = field(default_factory=dict)
+    nodes: int = 0
 
 
 class _Loader(yaml.SafeLoader):
@@ -91,6 +93,10 @@ def _load_yaml(text: str, source: str) -> _Loaded:
 
 
 def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> Any:
+    out.nodes += 1
+    if out.nodes > MAX_NODES:  # aliases can expand a small file into billions of nodes
+        raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: more than {MAX_NODES:,} values "
+                             f"(are YAML aliases expanding?): not a scenario this emulator will load"])
     out.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)

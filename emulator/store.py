@@ -18,7 +18,7 @@ from .journal import Journal
 from .scenario import Scenario
 
 DEFAULT_TENANT = "default"
-TENANT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+TENANT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class TenantError(ValueError):
@@ -93,7 +93,7 @@ class TenantStore:
 
     def get(self, name: str | None) -> Tenant:
         name = name or DEFAULT_TENANT
-        if not TENANT_NAME.match(name):
+        if not TENANT_NAME.fullmatch(name):
             raise TenantError(f"X-Emulator-Tenant must be 1-64 characters of A-Z a-z 0-9 _ . : -, got {name[:80]!r}")
         with self._lock:
             tenant = self._tenants.get(name)

@@ -275,3 +275,55 @@ def test_put_state_never_reads_a_file_named_in_the_document(core_client):
     state["scenario"]["document"] = "/etc/passwd"
     response = core_client.put("/_emulator/state", json=state)
     assert response.status_code == 400 and "scenario.document" in response.json["error"]
+
+
+@pytest.mark.parametrize("action", [
+    {"kind": "status", "status": 503, "headers": {"X-Snow": "\u2603"}},
+    {"kind": "status", "status": 503, "headers": {"X-A": "a\r\nb"}},
+    {"kind": "status", "status": 503, "headers": {"Bad Name": "x"}},
+    {"kind": "status", "status": 503, "content_type": "text/plain; charset=\u2603"},
+])
+def test_fault_headers_that_cannot_be_sent_are_refused(core_client, action):
+    response = core_client.post("/_emulator/faults", json={"action": action})
+    assert response.status_code == 400 and "action" in response.json["error"]
+
+
+def test_yaml_alias_bomb_is_refused_quickly(core_client):
+    lines = ["name: bomb", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join(f'*a{i - 1}' for _ in range(10))}]" for i in range(1, 8)]
+    response = core_client.put("/_emulator/scenario", data="\n".join(lines), content_type="application/yaml")
+    assert response.status_code == 422 and "more than 200,000 values" in response.json["error"]
+
+
+@pytest.mark.parametrize("steps", [[{"advance": float("nan")}],
+                                   [{"now": "9999-12-31T23:59:59Z"}, {"advance": 1}],
+                                   [{"mode": "real"}] + [{"advance": 1e10}] * 2])
+def test_clock_moves_past_what_it_can_show_are_refused(core_client, steps):
+    *setup, last = steps
+    for step in setup:
+        assert core_client.put("/_emulator/clock", json=step).status_code == 200
+    response = core_client.put("/_emulator/clock", data=json.dumps(last), content_type="application/json")
+    assert response.status_code == 400
+    assert core_client.get("/fake/echo").status_code == 200
+
+
+def test_every_fault_kind_is_named_in_the_journal(core_client):
+    core_client.post("/_emulator/faults", json={"id": "r", "action": {"kind": "rate_limit"}, "times": 1})
+    core_client.post("/_emulator/faults", json={"id": "s", "action": {"kind": "status", "status": 502}, "times": 1})
+    core_client.get("/fake/echo")
+    core_client.get("/fake/echo")
+    entries = core_client.get("/_emulator/requests").json["items"]
+    assert [(e["fault"], e["fault_kind"], e["status"]) for e in entries] == [("r", "rate_limit", 429),
+                                                                           ("s", "status", 502)]
+
+
+def test_tenant_name_with_a_trailing_newline_is_refused(core_client):
+    assert core_client.get("/_tenant/a%0A/_emulator/ready").status_code == 400
+
+
+def test_state_import_refuses_duplicate_fault_ids(core_client):
+    state = core_client.get("/_emulator/state").json
+    rule = {"id": "same", "action": {"kind": "empty"}}
+    state["faults"] = [rule, rule]
+    response = core_client.put("/_emulator/state", json=state)
+    assert response.status_code == 400 and "same" in response.json["error"]

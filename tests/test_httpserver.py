@@ -98,3 +98,14 @@ def test_status_line_uses_registered_reason_phrases(server):
     requests.post(f"{server.url}/_emulator/faults", json={"action": {"kind": "status", "status": 503}, "times": 1})
     assert raw(server, b"GET /fake/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(
         b"HTTP/1.1 503 Service Unavailable\r\n")
+
+
+def test_raw_non_utf8_query_bytes_get_an_answer(live_server_factory):
+    """Bytes >= 0x80 sent raw (not %-encoded) are percent-encoded by the server, never a dropped connection."""
+    server = live_server_factory(create_app("default"))
+    for path in (b"/api/analytics/report/play?photo_id=\xff", b"/analytics/videos/x?period=\xff",
+                 b"/_emulator/requests?path=\xff"):
+        answer = raw(server, b"GET " + path + b" HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic c2FuZGJveC1rZXk6\r\n"
+                             b"Connection: close\r\n\r\n")
+        status = int(answer.split(b" ")[1])
+        assert answer and status < 500, (path, answer[:200])

@@ -303,6 +303,8 @@ def test_emulator_url_with_xdist_gives_each_worker_a_tenant(pytester, served):
     assert all(name.startswith(f"pytest-{worker}-") for worker, names in tenants.items() for name in names)
     assert all(value.split()[0] == f"{served}/_tenant/{value.split()[1]}" for values in seen.values() for value in values)
     assert EmulatorClient(served).requests() == []  # nothing reached the default tenant
+    tenants = [t["name"] for t in EmulatorClient(served).request("GET", "/tenants")["items"]]
+    assert not [name for name in tenants if name.startswith("pytest-")]  # the workers' tenants are dropped
 
 
 def test_unreachable_emulator_url_fails_clearly(pytester):

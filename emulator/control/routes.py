@@ -290,9 +290,12 @@ def put_clock() -> Response:
             raise ControlError(f"now: {exc}") from None
     elif "advance" in body:
         seconds = body["advance"]
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or abs(seconds) > 10 ** 10:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not abs(seconds) <= 10 ** 10:
             raise ControlError(f"advance: expected a number of seconds, got {json.dumps(seconds)}")
-        clock.advance(float(seconds))
+        try:
+            clock.advance(float(seconds))
+        except ValueError as exc:
+            raise ControlError(f"advance: {exc}") from None
     else:
         if body["mode"] == "real":
             clock.run_real()
