@@ -29,6 +29,7 @@ LIVE_STREAM_SECONDS = 4 * 3600
 
 
 RENDER_CACHE_SIZE = 4096  # serialised sessions kept per video (about 2 KB each)
+LOADED_MEMO_SIZE = 65_536  # loadedAt values kept per video (a few MB at most)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class GeneratedSessions:
         self._meta_choices = [values for _, values in spec.metadata]
         self.duration = spec.duration or self._default_duration()
         self._rendered: OrderedDict[int, str] = OrderedDict()
+        self._loaded_memo: dict[int, int] = {}
         self._rendered_lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -97,8 +99,18 @@ class GeneratedSessions:
         return slot_start + int.from_bytes(digest[:8], "big") % width
 
     def loaded_ms(self, i: int) -> int:
-        """``loadedAt`` of session ``i`` in epoch ms (strictly increasing in ``i``)."""
-        return self._loaded(i, self._digest(i))
+        """``loadedAt`` of session ``i`` in epoch ms (strictly increasing in ``i``).
+
+        Memoised: every listing's binary searches and merge ask for the same few indexes again.
+        The memo is a plain dict emptied when full (reads and writes are atomic under the GIL).
+        """
+        loaded = self._loaded_memo.get(i)
+        if loaded is None:
+            loaded = self._loaded(i, self._digest(i))
+            if len(self._loaded_memo) >= LOADED_MEMO_SIZE:
+                self._loaded_memo.clear()
+            self._loaded_memo[i] = loaded
+        return loaded
 
     def session_id(self, i: int) -> str:
         return self.codec.encode(self.ordinal, i)
