@@ -42,3 +42,12 @@ def live_server_factory() -> Iterator:
     for server in servers:
         server.stop()
     assert not [server for server in servers if server.thread.is_alive()]
+
+
+@pytest.fixture(scope="session")
+def headless_chromium():
+    """One headless Chromium for the whole run (Playwright's sync API cannot be started twice at once)."""
+    from browsers import launched_chromium
+
+    with launched_chromium() as browser:
+        yield browser

@@ -7,7 +7,6 @@ headers, exactly as for a developer's page. Skipped, saying why, without Chromiu
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -19,26 +18,15 @@ from apivideo_data import SCENARIO, VIDEO
 
 pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
 
-CHROMIUM = os.environ.get("EMULATOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGE = Path(__file__).with_name("player_page.html").read_bytes()
 TENANT = "browser"
 SEARCH = "https://www.google.com/search?q=emulated+video"
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(headless_chromium):
     """Headless Chromium (Debian's), or a skip that says what is missing."""
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install 'playwright>=1.40,<2'")
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium "
-                    "(or set EMULATOR_CHROMIUM to its path)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return headless_chromium
 
 
 class _PageHandler(BaseHTTPRequestHandler):

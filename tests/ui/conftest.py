@@ -16,11 +16,8 @@ import pytest
 from emulator.app import create_app
 from fakevendor import FAKE_VENDOR
 
-from .helpers import FAKE_SCENARIO, with_ui
+from .helpers import FAKE_SCENARIO
 
-CHROMIUM = os.environ.get("EMULATOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1440, "height": 1000}
 # Set to a path (e.g. docs/dashboard.png) to keep the screenshot of the real-vendor test there too.
 SCREENSHOT_COPY = os.environ.get("EMULATOR_UI_SCREENSHOT")
@@ -38,24 +35,15 @@ def serve(live_server_factory):
                 pytest.skip(f"the real vendors are not importable yet: {exc}")
         else:
             app = create_app(scenario or FAKE_SCENARIO, vendors=[FAKE_VENDOR], **settings)
-        return live_server_factory(with_ui(app))
+        return live_server_factory(app)
 
     return start
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session (skips when Chromium or playwright is missing)."""
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install 'playwright>=1.40,<2'")
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium chromium-driver "
-                    "(or set EMULATOR_CHROMIUM to its path)")
-    sync_api.expect.set_options(timeout=10_000)  # generous: CI machines can be busy
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(headless_chromium):
+    """The run's headless Chromium (skips when Chromium or playwright is missing)."""
+    return headless_chromium
 
 
 @pytest.fixture

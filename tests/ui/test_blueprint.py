@@ -11,7 +11,7 @@ from emulator.app import create_app
 from emulator.ui import bp
 from fakevendor import FAKE_VENDOR
 
-from .helpers import FAKE_SCENARIO, with_ui
+from .helpers import FAKE_SCENARIO
 
 STATIC = Path(bp.static_folder)
 ASSETS = {"app.js": "javascript", "app.css": "text/css", "index.html": "text/html"}
@@ -19,7 +19,7 @@ ASSETS = {"app.js": "javascript", "app.css": "text/css", "index.html": "text/htm
 
 @pytest.fixture
 def client():
-    return with_ui(create_app(FAKE_SCENARIO, vendors=[FAKE_VENDOR], control_token="s3cret")).test_client()
+    return create_app(FAKE_SCENARIO, vendors=[FAKE_VENDOR], control_token="s3cret").test_client()
 
 
 def test_the_static_folder_holds_one_page_one_stylesheet_one_script():
