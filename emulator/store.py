@@ -6,7 +6,6 @@ import hashlib
 import random
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +49,6 @@ class Tenant:
     faults: FaultBook
     backends: dict[str, Any]
     lock: threading.RLock = field(default_factory=threading.RLock)
-    last_used: float = field(default_factory=time.monotonic)
     _randoms: dict[str, random.Random] = field(default_factory=dict)
 
     @property
@@ -102,7 +100,6 @@ class TenantStore:
                 self._evict()
             else:
                 self._tenants.move_to_end(name)
-            tenant.last_used = time.monotonic()
             return tenant
 
     def _evict(self) -> None:
@@ -135,10 +132,6 @@ class TenantStore:
             self._tenants.move_to_end(name)
             self._evict()
             return tenant
-
-    def set_base(self, loaded: LoadedScenario) -> None:
-        """The scenario new tenants start from (the CLI's ``--scenario``)."""
-        self._base = loaded
 
     def names(self) -> list[str]:
         with self._lock:

@@ -27,7 +27,6 @@ DEFAULT_SIZE, MAX_SIZE = 20, 100  # index.md, "Pagination"
 MAX_PAGE = 1_000_000
 MAX_IDS = 1000
 ORDERBY = ("downloads", "playthrough_average", "engagement", "embeds")
-METHODS = ("play-totals", "play-details", "photo-totals", "embed-details")
 REQUIRED_LEVEL = "read"
 _ID = re.compile(r"[0-9]{1,20}")
 _INT = re.compile(r"[0-9]{1,9}")

@@ -22,7 +22,6 @@ from oauthlib.oauth1.rfc5849 import signature
 from .errors import InvalidSignature
 
 LEVELS = ("none", "anonymous", "read", "write", "admin", "super")
-GRANTABLE = LEVELS[2:]            # what scenario credentials may grant
 TIMESTAMP_WINDOW = 600            # seconds either side of the emulator clock (oauthlib's default)
 MAX_NONCE = 256
 REQUIRED = ("oauth_consumer_key", "oauth_token", "oauth_signature_method", "oauth_signature",

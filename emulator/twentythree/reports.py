@@ -26,7 +26,6 @@ from .render import Answer
 from .sites import Site
 
 MAX_BATCH = 500
-REPORT_TYPES = ("play", "download", "event")
 MESSAGES = {"play": "The play was reported", "download": "The download was reported",
             "event": "The event was reported", "batch": "The batch was reported"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
