@@ -230,6 +230,7 @@ class HTTPServer:
         self.app = app
         self.verbose = verbose
         self.limits = limits or ServerLimits()
+        self.max_connections = connection_cap(self.limits.max_connections)
         self.date = _Date()
         self.connections: set[HttpProtocol] = set()
         self.pool: WorkerPool | None = None
@@ -264,7 +265,7 @@ class HTTPServer:
 
     async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
-        loop.set_exception_handler(_log_loop_error)
+        loop.set_exception_handler(_LoopErrors())
         self._stop = asyncio.Event()
         self.pool = WorkerPool(self.limits.workers, loop)
         self.pool.start()
@@ -293,7 +294,7 @@ class HTTPServer:
 
     def over_capacity(self) -> bool:
         """Whether a new connection must be refused; logs that the cap was reached (once in 10 s)."""
-        if len(self.connections) < self.limits.max_connections:
+        if len(self.connections) < self.max_connections:
             return False
         now = time.monotonic()
         if now - self._cap_logged_at > 10:
@@ -301,6 +302,25 @@ class HTTPServer:
             log.warning("connection cap reached: %d connections open; new ones get 503 until some close "
                         "(raise it with --max-connections)", len(self.connections))
         return True
+
+
+FD_RESERVE = 32  # descriptors kept for the listening socket, the loop, logs and the app's own files
+
+
+def connection_cap(wanted: int) -> int:
+    """``wanted``, lowered below the process's file limit so a flood meets the cap, not EMFILE."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY or wanted <= soft - FD_RESERVE:
+        return wanted
+    cap = max(1, soft - FD_RESERVE)
+    log.warning("connection cap lowered from %d to %d: this process may open %d files (ulimit -n)",
+                wanted, cap, soft)
+    return cap
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -314,10 +334,28 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def _log_loop_error(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    """Accept failures (EMFILE...) and the like: logged; the loop itself retries accepting."""
-    exc = context.get("exception")
-    log.error("server: %s%s", context.get("message", "error"), f" ({exc})" if exc else "")
+class _LoopErrors:
+    """The loop's exception handler: accept failures (EMFILE...) logged, the same one at most every 5 s.
+
+    The loop retries accepting by itself (uvloop via libuv's reserved descriptor, asyncio after a
+    second); asyncio reports one failure per pending connection, and a flood of identical lines
+    into a full stderr pipe would block the loop itself.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[float, int]] = {}
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        exc = context.get("exception")
+        text = f"server: {context.get('message', 'error')}{f' ({exc})' if exc else ''}"
+        now = time.monotonic()
+        logged_at, skipped = self._last.get(text, (-math.inf, 0))
+        if now - logged_at < 5:
+            self._last[text] = (logged_at, skipped + 1)
+            return
+        self._last[text] = (now, 0)
+        log.error("%s%s; the server keeps serving and retries", text,
+                  f" (and {skipped} more like it)" if skipped else "")
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -395,8 +433,6 @@ class HttpProtocol(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:  # Upgrade or CONNECT: what follows is not HTTP/1.1
-            if self.queue:
-                self.queue[-1].keep_alive = False
             self._fail(None)
         except httptools.HttpParserError as exc:  # a callback's exception is the context
             reason = exc.__context__
@@ -490,6 +526,8 @@ class HttpProtocol(asyncio.Protocol):
             del environ["HTTP_TRANSFER_ENCODING"]
             environ["CONTENT_LENGTH"] = str(len(request.body))
         environ["wsgi.input"] = io.BytesIO(bytes(request.body))
+        if self.parser.should_upgrade():  # Upgrade or CONNECT: answered as HTTP/1.1, then closed
+            request.keep_alive = False
         self.queue.append(request)
         if not self.busy:
             self._disarm()

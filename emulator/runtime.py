@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -38,8 +39,9 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
-            raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
+        if (isinstance(self.hang_max_ms, bool) or not isinstance(self.hang_max_ms, (int, float))
+                or not math.isfinite(self.hang_max_ms) or self.hang_max_ms < 0):
+            raise ValueError(f"hang_max_ms: expected a finite number of 0 or more, got {self.hang_max_ms!r}")
 
 
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
