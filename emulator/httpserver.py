@@ -255,8 +255,10 @@ class HTTPServer:
     def serve_forever(self, poll_interval: float = 0.05) -> None:
         """Serve until :meth:`shutdown` (from another thread); ``poll_interval`` is kept for callers."""
         # A worker thread busy in pure Python (a first user-agent parse, a large export) hands the GIL
-        # over every switch interval: at CPython's default 5 ms, every answer on other connections
-        # would wait that long. 1 ms keeps the fast path fast for a few % more switching.
+        # over only every switch interval, and an answer on another connection crosses threads a few
+        # times: at CPython's default 5 ms, report/event waited 7.5 ms (median) beside a first
+        # api.video beacon; at 0.2 ms, 2.3 ms (`make bench`, "beside a slow request"). A process-wide
+        # setting: the server owns the process it serves from (a test session's, too: harmless).
         if sys.getswitchinterval() > SWITCH_INTERVAL:
             sys.setswitchinterval(SWITCH_INTERVAL)
         loop = new_event_loop()
@@ -309,7 +311,7 @@ class HTTPServer:
         return True
 
 
-SWITCH_INTERVAL = 0.001  # seconds; see HTTPServer.serve_forever
+SWITCH_INTERVAL = 0.0002  # seconds; see HTTPServer.serve_forever
 FD_RESERVE = 32  # descriptors kept for the listening socket, the loop, logs and the app's own files
 
 
