@@ -408,6 +408,14 @@ class HttpProtocol(asyncio.Protocol):
         self._disarm()
         self.server.connections.discard(self)
 
+    def eof_received(self) -> bool | None:
+        """The client half-closed: answer what it sent (keep the write side), then close."""
+        if self.busy or self.queue:
+            if self.failure is None:
+                self.failure = simple_reply(0, "")
+            return True
+        return None
+
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()

@@ -189,3 +189,14 @@ def test_head_on_a_report_route_records_no_report(live_server_factory):
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ") and b"Content-Length" in head and body == b""
     assert requests.get(f"{server.url}/_emulator/ready", timeout=5).json()["counts"]["twentythree"] == counts
+
+
+def test_a_client_that_half_closes_still_gets_its_answer(server):
+    host, port = server.server.server_address[:2]
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(b"GET /fake/echo HTTP/1.1\r\n" + H + b"\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert statuses(answer) == [200] and answer.rstrip().endswith(b"}")

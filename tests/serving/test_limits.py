@@ -178,3 +178,11 @@ def test_at_the_file_descriptor_limit_the_server_logs_and_keeps_serving(event_lo
         process.terminate()
         _, err = process.communicate(timeout=5)
     assert "connection cap lowered from 1000 to 32" in err
+
+
+@pytest.mark.parametrize("option, value", [("--max-connections", "0"), ("--head-timeout", "nan"),
+                                           ("--keep-alive-timeout", "-1"), ("--hang-max-ms", "inf")])
+def test_a_bad_limit_on_the_command_line_exits_1_naming_it(option, value):
+    result = subprocess.run(CLI + ["serve", "--port", "0", option, value], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert option.removeprefix("--").replace("-", "_") in result.stderr
