@@ -186,3 +186,11 @@ def test_a_bad_limit_on_the_command_line_exits_1_naming_it(option, value):
     result = subprocess.run(CLI + ["serve", "--port", "0", option, value], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert option.removeprefix("--").replace("-", "_") in result.stderr
+
+
+def test_the_server_module_imports_nothing_of_flask_the_vendors_or_the_control_plane():
+    code = ("import sys, emulator.httpserver; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('flask', 'werkzeug', 'jsonschema', 'yaml') or m.startswith(('emulator.control', 'emulator.twentythree', "
+            "'emulator.apivideo', 'emulator.hooks', 'emulator.faults'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
