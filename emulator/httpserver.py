@@ -120,7 +120,6 @@ class _Reply:
 class _Request:
     environ: dict
     keep_alive: bool
-    reply: _Reply | None = None  # set instead of calling the app (a 413 answered from the head)
     body: bytearray = field(default_factory=bytearray)
 
 
@@ -604,11 +603,8 @@ class HttpProtocol(asyncio.Protocol):
         if self.queue:
             request = self.queue.popleft()
             self.busy = True
-            if request.reply is not None:
-                self._deliver(request.reply)
-            else:
-                app = self.server.app
-                self.server.pool.submit(lambda: run_app(app, request, self.server), self._deliver)
+            app, server = self.server.app, self.server
+            server.pool.submit(lambda: run_app(app, request, server), self._deliver)
             return
         self.busy = False
         if self.failure is not None:
@@ -629,7 +625,7 @@ class HttpProtocol(asyncio.Protocol):
         """Write the answer, as its transport action says."""
         if self.closing:
             return
-        if self.server.verbose:
+        if self.server.verbose and reply.line:
             print(reply.line, file=sys.stderr, flush=True)
         action = reply.action
         if action is None:
@@ -717,7 +713,9 @@ def run_app(app: Callable, request: _Request, server: HTTPServer) -> _Reply:
         status_text, headers = started
     except Exception:  # noqa: BLE001 - the app's own error handler failed: still answer
         log.exception("the app failed on %s %s", method, environ.get("PATH_INFO"))
-        return simple_reply(500, "the emulator failed on this request; see its log")
+        reply = simple_reply(500, "the emulator failed on this request; see its log")
+        reply.line = f'{environ["REMOTE_ADDR"]} "{method} {environ["PATH_INFO"]}" 500'
+        return reply
     status = int(status_text[:3])
     keep_alive = request.keep_alive
     lines = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status_text}\r\n".encode("latin-1")]

@@ -194,3 +194,25 @@ def test_the_server_module_imports_nothing_of_flask_the_vendors_or_the_control_p
             "'emulator.apivideo', 'emulator.hooks', 'emulator.faults'))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_a_wsgi_app_that_raises_gets_a_500_and_the_server_serves_on():
+    calls = []
+
+    def app(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        if environ["PATH_INFO"] == "/boom":
+            raise RuntimeError("boom")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"fine"]
+
+    server = BackgroundServer(app).start()
+    try:
+        with connect(server) as sock:
+            sock.sendall(b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 500 ") and b"Connection: close" in answer
+        assert requests.get(f"{server.url}/ok", timeout=5).text == "fine"
+    finally:
+        server.stop()
+    assert calls == ["/boom", "/ok"]
