@@ -116,3 +116,47 @@ def platform(user_agent: str) -> Platform:
                  str(os_data.get("version") or ""))
         client = (known(found.client_type()), known(found.client_name()), known(found.client_version()))
     return Platform(device, os, client)
+
+
+#: what pages send most: parsing these once compiles the rules every later parse needs
+WARM_UP_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.1 "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:146.0) Gecko/20100101 Firefox/146.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 "
+    "Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile "
+    "Safari/537.36",
+)
+_WARM_UP = threading.Lock()
+_WARM = threading.Event()
+
+
+def warm_up_in_background() -> threading.Thread | None:
+    """Compile the rules once per process on a daemon thread, so no beacon waits 1-3 s for them.
+
+    A player's first ping waiting that long made the real module send its next pings without the
+    session id the first reply carries, splitting one playback into several sessions. Started when
+    an app registers the collector; the ready line never waits for it (a beacon that arrives
+    first simply waits for the lock). Process-wide, as the parser's caches are.
+    """
+    if not _WARM_UP.acquire(blocking=False):
+        return None  # started before in this process (the lock is never released)
+    thread = threading.Thread(target=_warm_up, name="user-agent-rules", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up() -> None:
+    try:
+        for agent in WARM_UP_AGENTS:
+            platform(agent)
+    finally:
+        _WARM.set()
+
+
+def wait_warm(timeout: float | None = None) -> bool:
+    """Wait for the warm-up (started if it was not); True once the rules are compiled."""
+    warm_up_in_background()
+    return _WARM.wait(timeout)
