@@ -73,7 +73,7 @@ def build() -> dict[str, Any]:
     for locale, _country in CITY_LOCALES:
         provider = importlib.import_module(f"faker.providers.address.{locale}").Provider
         cities[locale] = sorted(set(provider.cities))
-    return {
+    data = {
         "made_with": f"Faker {faker.VERSION} by scripts/make_pools.py",
         "android_versions": _android_versions(),
         "ios_versions": _ios_versions(),
@@ -85,6 +85,11 @@ def build() -> dict[str, Any]:
         "words": list(LoremProvider.word_list),
         "cities": cities,
     }
+    # Faker 24's iOS list had nothing from 15 on: an empty list would fail every scenario load
+    empty = [key for key, value in data.items() if not value] + [locale for locale, c in cities.items() if not c]
+    if empty:
+        raise SystemExit(f"Faker {faker.VERSION} gives nothing for {empty}: keep the shipped file")
+    return data
 
 
 def render(data: dict[str, Any]) -> str:
