@@ -21,9 +21,10 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 POOLS_FILE = Path(__file__).with_name("pools.json")
 
@@ -141,11 +142,11 @@ class RawValues:
     tlds: tuple[str, ...]
     uri_paths: tuple[str, ...]
     words: tuple[str, ...]
-    cities: dict[str, tuple[str, ...]]
+    cities: Mapping[str, tuple[str, ...]]
 
 
 # One read per process: the file is package data and never changes while it runs, and the value
-# is immutable (the dict is only read), so caching it is not shared mutable state.
+# is immutable, so caching it is not shared mutable state.
 @functools.cache
 def raw_values() -> RawValues:
     """The shipped raw values (about 350 kB of JSON, read once)."""
@@ -156,7 +157,7 @@ def raw_values() -> RawValues:
         company_formats=tuple(data["company_formats"]), company_suffixes=tuple(data["company_suffixes"]),
         last_names=tuple(names), last_name_cum_weights=tuple(itertools.accumulate(weights)),
         tlds=tuple(data["tlds"]), uri_paths=tuple(data["uri_paths"]), words=tuple(data["words"]),
-        cities={locale: tuple(cities) for locale, cities in data["cities"].items()})
+        cities=MappingProxyType({locale: tuple(cities) for locale, cities in data["cities"].items()}))
 
 
 class Draws:
@@ -168,8 +169,8 @@ class Draws:
     ``getrandbits()``, the same Mersenne Twister words.
     """
 
-    def __init__(self, seed: str, purpose: str) -> None:
-        digest = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=8).digest()
+    def __init__(self, seed: str, purpose: str, digest_size: int = 8) -> None:
+        digest = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=digest_size).digest()
         self._rnd = random.Random(int.from_bytes(digest, "big"))
 
     def below(self, n: int) -> int:
@@ -210,14 +211,6 @@ class Draws:
         return pool[:k]
 
 
-class _CitySeed(Draws):
-    """The city draws were seeded with a 16-byte digest (the others with 8): kept, for the same cities."""
-
-    def __init__(self, seed: str, purpose: str) -> None:
-        digest = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=16).digest()
-        self._rnd = random.Random(int.from_bytes(digest, "big"))
-
-
 _TOKEN = re.compile(r"\{\{(\w+)\}\}")
 _NOT_SLUG = re.compile(r"[^\w\s-]")
 _SPACES = re.compile(r"[-\s]+")
@@ -247,7 +240,7 @@ def build_locations(seed: str, raw: RawValues | None = None) -> tuple[tuple[str,
     raw = raw or raw_values()
     pairs: list[tuple[str, str]] = []
     for locale, country in CITY_LOCALES:
-        draw = _CitySeed(seed, f"cities:{locale}")
+        draw = Draws(seed, f"cities:{locale}", digest_size=16)  # 16 as it always was: the same cities
         pairs.extend((country, city) for city in draw.first_k(raw.cities[locale], CITIES_PER_COUNTRY))
     return tuple(pairs)
 
