@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,7 +154,11 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, item, path + (i,), out) for i, item in enumerate(node.value)]
     out.texts[path] = node.value
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, float) and not math.isfinite(value):  # .nan/.inf would make the answers invalid JSON
+        raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: {_format_path(path) or '(top)'}: "
+                             f"{node.value!r} is not a finite number (JSON has no NaN or Infinity)"])
+    return value
 
 
 def _format_path(path: Iterable) -> str:
