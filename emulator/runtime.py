@@ -54,7 +54,9 @@ class Settings:
 
 
 def check_allowed_hosts(entries: Any) -> tuple[str, ...]:
-    """``allowed_hosts`` as a tuple of lower-case patterns; ValueError saying how to write a bad one."""
+    """``allowed_hosts`` as a tuple of lower-case patterns (None: none); ValueError saying how to write a bad one."""
+    if entries is None:
+        return ()
     if isinstance(entries, str) or not isinstance(entries, Iterable):
         raise ValueError(f"allowed_hosts: expected a list of host names, got {entries!r}")
     return tuple(normalize_pattern(entry) for entry in entries)

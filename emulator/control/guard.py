@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import Response, request
+from werkzeug.datastructures import Headers
 
 from ..core import TRUSTED_KEY, current_emulator
 from ..hooks import control_error, is_control, require_control_token
@@ -154,7 +155,7 @@ def _same_origin(origin: str, host_header: str | None, allowed: tuple[str, ...])
     return matches(origin_host, allowed, any_host=False)
 
 
-def cross_site_refusal(method: str, headers: dict | object, host_header: str | None,
+def cross_site_refusal(method: str, headers: Headers, host_header: str | None,
                        allowed: tuple[str, ...]) -> str | None:
     """Why a state-changing request that a browser made for another site is refused, or None."""
     if method.upper() in SAFE_METHODS:
