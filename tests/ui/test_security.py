@@ -2,6 +2,7 @@
 
 * The "Reproduce" curl command of a journal entry whose method, path, headers and body are shell
   code: run through ``sh -c`` it hands curl exactly the recorded values and executes nothing.
+* A page on a name rebound to 127.0.0.1 cannot read the control API (DNS rebinding).
 * A page of another site that auto-submits a ``text/plain`` form to /_emulator/faults (the
   issue's CSRF into stored script) plants nothing; the dashboard itself still changes state.
 """
@@ -109,4 +110,52 @@ def test_the_dashboard_still_changes_state(serve, page):
     headers = sent.value.all_headers()
     assert headers["origin"] == server.url
     expect(page.locator("#fault-list li")).to_have_count(1)
+    assert requests.get(f"{server.url}/_emulator/faults").json()["total"] == 1
+
+
+# -- DNS rebinding from a real page, and the dashboard on localhost -------------------------------
+REBIND_PAGE = """<!doctype html><title>rebound</title><script>
+window.result = fetch("/_emulator/state").then(async (r) => ({status: r.status, text: await r.text()}));
+</script>"""
+
+
+def test_a_rebound_page_cannot_read_the_state(serve, browser):
+    """A name the attacker points at 127.0.0.1 after the page loaded: the page is "same-origin" with the emulator.
+
+    Chromium's resolver maps ``rebind.example`` to 127.0.0.1 (what the attacker's DNS would answer
+    the second time); the attacker's page itself is served by a route, as its first answer would be.
+    Recent Chromium blocks a public page's requests to loopback itself (Local Network Access), but
+    not every browser does, nor one whose user allowed local network access: that check is off here.
+    """
+    from browsers import CHROMIUM, CHROMIUM_ARGS
+
+    server = serve()
+    port = server.url.rsplit(":", 1)[1]
+    rebinding = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + ["--host-resolver-rules=MAP rebind.example 127.0.0.1",
+                                                    "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"])
+    try:
+        tab = rebinding.new_page()
+        tab.route(f"http://rebind.example:{port}/attack",
+                  lambda route: route.fulfill(status=200, content_type="text/html", body=REBIND_PAGE))
+        tab.goto(f"http://rebind.example:{port}/attack")
+        result = tab.evaluate("window.result")
+    finally:
+        rebinding.close()
+    assert result["status"] == 403, result
+    assert "DNS rebinding" in json.loads(result["text"])["error"] and "sandbox-key" not in result["text"]
+
+
+def test_the_dashboard_works_on_localhost(serve, browser):
+    server = serve()
+    url = server.url.replace("127.0.0.1", "localhost")
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(url + "/_emulator/ui")
+        expect(tab.locator("#connection")).to_have_text("live")
+        tab.click("#presets button:text-is('500 once')")
+        expect(tab.locator("#fault-list li")).to_have_count(1)
+    finally:
+        context.close()
     assert requests.get(f"{server.url}/_emulator/faults").json()["total"] == 1
