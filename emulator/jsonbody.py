@@ -24,8 +24,9 @@ DEFAULT_MAX_DEPTH = 64
 #: The highest limit a setting may ask for: every walker behind the reader still has headroom.
 HIGHEST_MAX_DEPTH = 200
 
-# A whole string literal (skipped: brackets inside it do not nest), or one bracket.
-_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]', re.DOTALL)
+# A whole string literal (brackets inside it do not nest), and a run of anything but brackets.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 class JSONBodyError(ValueError):
@@ -40,15 +41,15 @@ def check_depth(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
     """Raise JSONBodyError when arrays/objects in ``text`` nest deeper than ``max_depth`` (no recursion)."""
     if text.count("[") + text.count("{") <= max_depth:
         return  # cannot nest deeper than the number of openings: no scan needed
+    brackets = _NOT_BRACKETS.sub("", _STRING.sub("", text))  # both passes in C: only [ ] { } remain
     depth = 0
-    for match in _STRUCTURE.finditer(text):
-        token = match.group()
-        if token in "[{":
+    for bracket in brackets:
+        if bracket in "[{":
             depth += 1
             if depth > max_depth:
                 raise JSONBodyError(f"the body nests arrays/objects deeper than {max_depth} levels "
                                     "(the max_nesting_depth setting)", "depth")
-        elif token in "]}":
+        else:
             depth -= 1
 
 
