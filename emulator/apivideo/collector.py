@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..core import current_tenant
+from ..core import current_emulator, current_tenant
 from .backend import NAME, Backend
 from .beacons import ID_FIELD, LIVE, VIDEO, load_body, parse_beacon
 from .problems import AttributeInvalid, Problem, dumps, render
@@ -71,7 +71,7 @@ def _collect(kind: str) -> Response:
     """Check the beacon in full, derive the viewer, then record it under the tenant's lock."""
     if request.method == "OPTIONS":
         return _preflight()
-    beacon = parse_beacon(load_body(request.get_data(cache=True)), kind)
+    beacon = parse_beacon(load_body(request.get_data(cache=True), current_emulator().settings.max_nesting_depth), kind)
     tenant = current_tenant()
     backend: Backend = tenant.backend(NAME)
     settings = backend.prepared.collector
