@@ -31,8 +31,22 @@ def add(server, rule: dict) -> requests.Response:
 ])
 def test_durations_that_are_not_finite_are_refused(server, action):
     response = add(server, f'{{"action": {action}}}')
-    assert response.status_code == 400
-    assert "finite" in response.json()["error"] and "action." in response.json()["error"]
+    assert response.status_code == 400 and "finite" in response.json()["error"]
+    assert requests.get(f"{server.url}/_emulator/faults", timeout=5).json()["items"] == []
+
+
+@pytest.mark.parametrize("action, field", [
+    ({"kind": "latency", "ms": float("nan")}, "ms"),
+    ({"kind": "hang", "ms": float("inf")}, "ms"),
+    ({"kind": "latency", "ms": 10, "jitter_ms": float("nan")}, "jitter_ms"),
+    ({"kind": "slow_body", "bytes_per_second": float("inf")}, "bytes_per_second"),
+])
+def test_the_rule_parser_refuses_what_is_not_finite_from_python_too(action, field):
+    """Rules from Python (a state import, a scenario mapping) never pass through the JSON reader."""
+    from emulator.faults import FaultBook, FaultError
+
+    with pytest.raises(FaultError, match=f"action.{field}: expected a finite number"):
+        FaultBook().add({"action": action})
 
 
 def test_latency_is_clamped_like_hang(server):
