@@ -78,7 +78,10 @@ def _source(live: bool) -> dict:
             "properties": {"id": {"type": "string", "pattern": ID_PATTERN,
                                   "x-expected": "an id of 1-64 letters, digits, _ or -"},
                            "sessions": {"type": "array", "items": _session(live)},
-                           "generate": _generate(live)}}
+                           "generate": _generate(live),
+                           "tags": {"type": "array", "maxItems": 64,
+                                    "items": {"type": "string", "minLength": 1, "maxLength": 256},
+                                    "x-expected": "a list of tags (strings), as the vendor's video tags"}}}
 
 
 _PLACE = {"country": {"type": "string", "minLength": 1}, "city": {"type": ["string", "null"]}}
@@ -116,6 +119,8 @@ SECTION_SCHEMA: dict = {
         "ingestion_lag_seconds": {"type": "number", "minimum": 0, "maximum": 86_400,
                                   "x-expected": "seconds before a beacon shows in the listings (0 to 86400)"},
         "catalogue": {"enum": ["open", "closed"]},
+        "retention": {"enum": ["30d", "3m", "12m"],
+                      "x-expected": "how far back /data/* reaches: 30d (the default), 3m or 12m"},
         "beacon_locations": _BEACON_LOCATIONS,
     },
 }
