@@ -21,7 +21,7 @@ from .problems import AttributeInvalid, Problem, dumps, render
 from .referrers import split_referrer
 from .timefmt import to_ms
 from .viewers import platform, profile, viewer_address
-from .watch import media_kind, parse_watch, playback_session_id, state_of, to_v1
+from .watch import media_kind, parse_watch, playback_session_id, to_v1
 
 COLLECTOR_PATHS = {"/vod": VIDEO, "/live": LIVE, "/watch": None}
 ALLOWED_HEADERS = "Content-Type"
@@ -121,9 +121,9 @@ def collect_watch() -> Response:
     session_id = playback_session_id(prepared.seed, batch)
     with tenant.lock:
         known = backend.ingest.sessions.get(session_id)
-        state, position = state_of([a.event for a in known.arrivals]) if known else ("idle", 0)
+        recorded = [a.event for a in known.arrivals] if known else []
         loaded = known.loaded_ms if known else min([batch.sent_ms, *(e.emitted_ms for e in batch.events)])
         beacon = Beacon(kind, batch.mid, session_id, batch.sent_ms, loaded, batch.referrer, (),
-                        tuple(to_v1(batch.events, state, position)))
+                        tuple(to_v1(batch.events, recorded)))
         backend.ingest.record(beacon, viewer, to_ms(tenant.now()))
     return Response(dumps({"session": session_id}), mimetype="application/json")

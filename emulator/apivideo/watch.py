@@ -123,39 +123,35 @@ def media_kind(mid: str, is_video: bool, is_live: bool) -> str:
     return LIVE if mid.startswith("li") else VIDEO
 
 
-def to_v1(events: Sequence[WatchEvent], state: str, position: int) -> list[BeaconEvent]:
-    """Map a batch's events, given the playback's state so far (``idle``, ``playing``, ``paused``,
-    ``ended``) and last known position."""
+def to_v1(events: Sequence[WatchEvent], recorded: Sequence[BeaconEvent] = ()) -> list[BeaconEvent]:
+    """Map a batch's events to v1 events. Each event is read in the playback's state just before
+    it (from what is ``recorded`` and the batch's earlier events), so a retried or late batch maps
+    to the same events, which the store then counts once."""
     out: list[BeaconEvent] = []
     for e in sorted(events, key=lambda e: e.emitted_ms):
+        state, position = state_of([*(r for r in recorded if r.emitted_ms < e.emitted_ms), *out])
         at = math.floor(e.position)
         kind = TYPES[e.typ]
         if kind == "loadeddata":
             out.append(BeaconEvent("ready", e.emitted_ms, at=at))
         elif kind == "play" and state != "playing":
             out.append(BeaconEvent("resume" if state == "paused" else "play", e.emitted_ms, at=at))
-            state = "playing"
         elif kind == "pause" and state == "playing":
             out.append(BeaconEvent("pause", e.emitted_ms, at=at))
-            state = "paused"
         elif kind == "ended":
             out.append(BeaconEvent("end", e.emitted_ms, at=at))
-            state = "ended"
         elif kind == "seeking" and at != position:
             out.append(BeaconEvent("seek.forward" if at > position else "seek.backward", e.emitted_ms,
                                    frm=position, to=at))
         elif kind == "timeupdate":
             out.append(BeaconEvent("timeupdate", e.emitted_ms, at=at))
-        else:
-            continue
-        position = at
     return out
 
 
 def state_of(events: Sequence[BeaconEvent]) -> tuple[str, int]:
-    """The playback state and last position after recorded v1 events (time order)."""
+    """The playback state (idle, playing, paused, ended) and last position after v1 events."""
     state, position = "idle", 0
     for e in sorted(events, key=lambda e: e.emitted_ms):
         state = {"play": "playing", "resume": "playing", "pause": "paused", "end": "ended"}.get(e.type, state)
-        position = e.to if e.at is None else e.at
+        position = (e.to if e.at is None else e.at) or 0
     return state, position
