@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import workload
 from .generate import GeneratedSessions, GenerateSpec
 from .ids import SessionIdCodec
 from .period import Period, parse_period
@@ -301,7 +302,9 @@ def prepare(section: Mapping | None, scenario: Any) -> Prepared:
     groups: dict[str, dict[str, Source]] = {VIDEO: {}, LIVE: {}}
     for group, kind in (("videos", VIDEO), ("live_streams", LIVE)):
         for raw in section.get(group, []):
-            explicit = tuple(sorted((explicit_session(s, kind) for s in raw.get("sessions", [])),
+            raw_sessions = [*raw.get("sessions", []),
+                            *(workload.sessions(raw["workload"], raw["id"], kind == LIVE) if "workload" in raw else ())]
+            explicit = tuple(sorted((explicit_session(s, kind) for s in raw_sessions),
                                     key=lambda s: s.key))
             generated = None
             if "generate" in raw and pools is not None:
