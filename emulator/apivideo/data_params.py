@@ -68,9 +68,10 @@ class DataQuery:
 
 
 def _boolean(name: str, raw: str) -> bool:
-    if raw not in ("true", "false", "1", "0"):
+    """``true`` / ``false`` in any case (the Python client sends ``str(True)``), or 1 / 0."""
+    if raw.lower() not in ("true", "false", "1", "0"):
         raise InvalidQueryParameter(name, detail="This value should be of type bool.")
-    return raw in ("true", "1")
+    return raw.lower() in ("true", "1")
 
 
 def read_filters(args: Any) -> Filters:
