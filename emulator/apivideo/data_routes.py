@@ -66,10 +66,10 @@ def _now_and_key() -> tuple[int, ApiKey, Any]:
     return now, request.environ[KEY_KEY], prepared
 
 
-def _facts(prepared: Any, now: int) -> list[SessionFacts]:
+def _facts(prepared: Any, now: int, counted: Window) -> list[SessionFacts]:
     backend, _ = _backend()
     with current_tenant().lock:
-        return all_facts(prepared, backend.ingest.visible(now))
+        return all_facts(prepared, backend.ingest.visible(now), counted.start_ms, counted.end_ms)
 
 
 def _counted_window(asked: Window, now: int, key: ApiKey, retention: str) -> Window:
@@ -109,13 +109,13 @@ def get_aggregated_metrics(metric: str, aggregation: str) -> Response:
     total = (metric, aggregation) == ("play", "total")
     q = read_query(request.args, route="metrics", metric=metric, now_ms=now, retention=prepared.retention,
                    total=total)
-    facts = q.filters.apply(_facts(prepared, now))
     if total:
         counted = Window(0, now + 1)
     elif aggregation == "live":
         counted = _counted_window(Window(now - CCV_LIVE_MS, now + 1), now, key, prepared.retention)
     else:
         counted = _counted_window(q.window, now, key, prepared.retention)
+    facts = q.filters.apply(_facts(prepared, now, counted))
     data = value(_measure(metric, aggregation, q), facts, counted)
     return _json({"context": {"metric": context_metric(metric, q), "aggregation": aggregation,
                               "timeframe": _timeframe(q)}, "data": data})
@@ -132,8 +132,8 @@ def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
         raise UnrecognizedDataUrl()
     q = read_query(request.args, route="buckets", metric=metric, now_ms=now, retention=prepared.retention,
                    total=total)
-    facts = q.filters.apply(_facts(prepared, now))
     counted = Window(0, now + 1) if total else _counted_window(q.window, now, key, prepared.retention)
+    facts = q.filters.apply(_facts(prepared, now, counted))
     rows = buckets(_measure(metric, "count", q), breakdown, facts, counted)
     column = 1 if q.sort_by == "metricValue" else 0
     rows = sort_rows(rows, lambda r: r[column], q.descending)
@@ -147,8 +147,8 @@ def get_metrics_over_time(metric: str) -> Response:
     now, key, prepared = _now_and_key()
     metric = _path_value("metric", metric, SERIES_METRICS)
     q = read_query(request.args, route="timeseries", metric=metric, now_ms=now, retention=prepared.retention)
-    facts = q.filters.apply(_facts(prepared, now))
     counted = _counted_window(q.window, now, key, prepared.retention)
+    facts = q.filters.apply(_facts(prepared, now, counted))
     assert q.interval is not None
     points = timeseries(_measure(metric, "count", q), q.interval, facts, counted)
     column = 1 if q.sort_by == "metricValue" else 0

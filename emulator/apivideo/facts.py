@@ -11,6 +11,7 @@ Facts of generated sessions are computed once per source and kept in the prepare
 """
 from __future__ import annotations
 
+import bisect
 import calendar
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class SessionFacts:
     ends: tuple[int, ...]
     playing: tuple[tuple[int, int], ...]  # [from, to) instants while the media played
     views: tuple[int | None, ...]  # instant the watch time reached each of VIEW_DURATIONS
+    last_ms: int  # the latest event (or loadedAt): nothing of the session happens after it
 
     def dimension(self, name: str) -> str:
         return getattr(self, name)
@@ -129,7 +131,7 @@ def build(session_id: str, source: Source, body: Mapping, events: Iterable[tuple
         referrer="" if url in (None, "unknown") else str(url), viewer=viewer,
         impression_ms=None if ready is None else max(0, ready - loaded),
         start_ms=plays[0].start_ms if plays else None, plays=tuple(plays), ends=tuple(ends),
-        playing=tuple(playing), views=_views(playing))
+        playing=tuple(playing), views=_views(playing), last_ms=max(loaded, ordered[-1][1] if ordered else loaded))
 
 
 def media_type(source_kind: str) -> str:
@@ -173,19 +175,42 @@ def of_ingested(source: Source, session: IngestedSession, visible_until_ms: int)
     return build(session.session_id, source, session.view(visible_until_ms).body, events)
 
 
-def scenario_facts(prepared: Prepared, source: Source) -> tuple[SessionFacts, ...]:
+@dataclass(frozen=True)
+class SourceFacts:
+    """A source's scenario facts in ``loadedAt`` order, so a window is two binary searches away."""
+
+    facts: tuple[SessionFacts, ...]
+    loaded: tuple[int, ...]
+    max_span_ms: int  # the longest loadedAt -> last event of any session
+
+    @classmethod
+    def of(cls, facts: Iterable[SessionFacts]) -> SourceFacts:
+        ordered = tuple(sorted(facts, key=lambda f: f.loaded_ms))
+        return cls(ordered, tuple(f.loaded_ms for f in ordered),
+                   max((f.last_ms - f.loaded_ms for f in ordered), default=0))
+
+    def touching(self, start_ms: int, end_ms: int) -> Sequence[SessionFacts]:
+        """The sessions that may have something in ``[start_ms, end_ms)``."""
+        lo = bisect.bisect_left(self.loaded, start_ms - self.max_span_ms)
+        hi = bisect.bisect_left(self.loaded, end_ms)
+        return self.facts[lo:hi]
+
+
+def scenario_facts(prepared: Prepared, source: Source) -> SourceFacts:
     """The scenario's sessions of a source (explicit and generated), computed once per load."""
-    def compute() -> tuple[SessionFacts, ...]:
-        return tuple(of_explicit(source, s) for s in source.explicit) + of_generated(source)
+    def compute() -> SourceFacts:
+        return SourceFacts.of((*(of_explicit(source, s) for s in source.explicit), *of_generated(source)))
 
     return prepared.facts_memo.get(("facts", source.ordinal), compute)  # type: ignore[return-value]
 
 
-def all_facts(prepared: Prepared, ingested: Iterable[tuple[IngestedSession, int]]) -> list[SessionFacts]:
-    """Every session of the tenant: the scenario's and the visible ingested ones."""
+def all_facts(prepared: Prepared, ingested: Iterable[tuple[IngestedSession, int]],
+              start_ms: int, end_ms: int) -> list[SessionFacts]:
+    """The tenant's sessions (the scenario's and the visible ingested ones) that may count in
+    ``[start_ms, end_ms)``: a superset, the metrics check every instant."""
     out: list[SessionFacts] = []
     for source in prepared.sources:
-        out.extend(scenario_facts(prepared, source))
+        out.extend(scenario_facts(prepared, source).touching(start_ms, end_ms))
     for session, until in ingested:
         source = prepared.source(session.kind, session.source_id) or Source.empty(session.kind, session.source_id)
         out.append(of_ingested(source, session, until))

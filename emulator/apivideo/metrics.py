@@ -217,14 +217,16 @@ def timeseries(m: Measure, interval: str, facts: Sequence[SessionFacts], w: Wind
         return sorted((min(plays.get(b, shown[b])[0], shown[b][0]), _ratio(len(plays.get(b, (0, ()))[1]),
                                                                             len(shown[b][1])))
                       for b in shown)
-    # ccv-peak, ccv-average: each interval on its own, from the segments played in it
-    starts = _binned(((max(a, w.start_ms) - max(a, w.start_ms) % size + k * size, None)
-                      for f in facts for a, b in _clipped(f, w)
-                      for k in range((b - 1) // size - max(a, w.start_ms) // size + 1)), size)
+    # ccv-peak, ccv-average: each interval on its own, from the sessions playing in it
+    by_bucket: dict[int, list[SessionFacts]] = defaultdict(list)
+    for f in facts:
+        touched = {a - a % size + k * size for a, b in _clipped(f, w) for k in range((b - 1) // size - a // size + 1)}
+        for b in touched:
+            by_bucket[b].append(f)
     out = []
-    for b in sorted(starts):
+    for b in sorted(by_bucket):
         sub = Window(max(b, w.start_ms), min(b + size, w.end_ms))
-        touching = [f for f in facts if _clipped(f, sub)]
+        touching = by_bucket[b]
         first = min(a for f in touching for a, _ in _clipped(f, sub))
         out.append((first, value(m, touching, sub)))
     return out
