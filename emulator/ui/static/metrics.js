@@ -3,9 +3,7 @@
 // test plays land. Everything shown comes from answers built on beacons (attacker-controlled):
 // the DOM is built with createElement/textContent only.
 
-const SVG = "http://www.w3.org/2000/svg";
 const REFRESH_MS = 5000;
-const WIDTH = 640, HEIGHT = 180, PAD = 28;
 const SERIES = [
   {metric: "impression", label: "impressions", cls: "m-impression"},
   {metric: "play", label: "plays", cls: "m-play"},
@@ -24,34 +22,29 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-function svg(tag, attrs = {}) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  return node;
-}
-
 function atom(ms) {
   return new Date(ms).toISOString().slice(0, 19) + "+00:00";
 }
 
-/** The chart: one polyline per series over a shared time axis (points at each emittedAt). */
+/** The chart: one lane of bars per series over a shared time axis (a bar at each emittedAt, its
+ * height the value against the largest value shown), positioned like the session timeline. */
 function drawChart(box, series, fromMs, toMs) {
   const peak = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.metricValue)));
-  const x = (ms) => PAD + (WIDTH - 2 * PAD) * (ms - fromMs) / Math.max(1, toMs - fromMs);
-  const y = (v) => HEIGHT - PAD - (HEIGHT - 2 * PAD) * v / peak;
-  const chart = svg("svg", {viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "metrics-chart", role: "img",
-                            "aria-label": "plays, impressions and concurrent viewers over time"});
-  chart.append(svg("line", {x1: PAD, y1: HEIGHT - PAD, x2: WIDTH - PAD, y2: HEIGHT - PAD, class: "axis"}));
-  chart.append(svg("line", {x1: PAD, y1: PAD, x2: PAD, y2: HEIGHT - PAD, class: "axis"}));
-  const top = svg("text", {x: 2, y: PAD, class: "tick"});
-  top.textContent = String(peak);
-  chart.append(top);
-  for (const s of series) {
-    const points = s.points.map((p) => [x(Date.parse(p.emittedAt)), y(p.metricValue)]);
-    if (points.length === 1) points.push([points[0][0] + 2, points[0][1]]);
-    chart.append(svg("polyline", {points: points.map((p) => p.join(",")).join(" "), class: `line ${s.cls}`,
-                                  "data-metric": s.metric, "data-points": s.points.length}));
-  }
+  const lanes = series.map((s) => {
+    const lane = el("div", {class: `lane ${s.cls}`, "data-metric": s.metric, "data-points": s.points.length,
+                            title: s.label});
+    lane.append(...s.points.map((p) => {
+      const bar = el("span", {class: "bar", title: `${p.emittedAt}: ${p.metricValue}`});
+      bar.style.left = `${(100 * (Date.parse(p.emittedAt) - fromMs)) / Math.max(1, toMs - fromMs)}%`;
+      bar.style.height = `${Math.max(4, (100 * p.metricValue) / peak)}%`;
+      return bar;
+    }));
+    return lane;
+  });
+  const chart = el("div", {class: "metrics-chart", role: "img",
+                           "aria-label": "plays, impressions and concurrent viewers over time"},
+    ...lanes, el("span", {class: "edge start", text: atom(fromMs)}), el("span", {class: "edge end", text: atom(toMs)}),
+    el("span", {class: "peak", text: `max ${peak}`}));
   const legend = el("ul", {class: "legend"}, ...series.map((s) => el("li", {class: s.cls},
     el("span", {class: "swatch"}), `${s.label}: ${s.points.reduce((sum, p) => sum + p.metricValue, 0)}`)));
   box.replaceChildren(chart, legend);
