@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,9 +121,9 @@ def build(session_id: str, source: Source, body: Mapping, events: Iterable[tuple
     os, client = body.get("os") or {}, body.get("client") or {}
     url = (body.get("referrer") or {}).get("url")
     country = dims.country_code(location.get("country"))
-    viewer = "\x00".join(str(x) for x in (device.get("type"), device.get("model"), os.get("name"),
+    viewer = sys.intern("\x00".join(str(x) for x in (device.get("type"), device.get("model"), os.get("name"),
                                           os.get("version"), client.get("name"), client.get("version"),
-                                          location.get("country"), location.get("city")))
+                                          location.get("country"), location.get("city"))))  # few distinct
     return SessionFacts(
         session_id=session_id, media_id=source.id, media_type=media_type(source.kind),
         tags=frozenset(source.tags), loaded_ms=loaded,
