@@ -16,7 +16,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from . import chart, docs, machine, procs, report
+from . import chart, data_figures, docs, machine, procs, report
 from .compare import measure_serving, measure_startups, starters
 from .emulator_figures import large_video, plugin_overhead
 from .peers import Peers, ensure_peers
@@ -62,6 +62,10 @@ def measure_emulator_only(plan: Plan, results: dict, errors: list[str]) -> None:
                   " ms", flush=True)
         except (RuntimeError, OSError) as exc:
             errors.append(f"large video: {exc}")
+    try:  # api.video /data/* and /watch (bench/data_figures.py): printed, no target yet
+        results["apivideo_data"] = data_figures.report(plan.sessions, 1.0 if plan.quick else 2.0)
+    except (AssertionError, RuntimeError, OSError) as exc:
+        errors.append(f"api.video /data/*: {exc}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

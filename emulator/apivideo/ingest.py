@@ -21,6 +21,7 @@ from .beacons import VIDEO, Beacon, BeaconEvent
 from .ids import DOMAIN, session_id_of
 from .models import ExplicitSession, Prepared
 from .problems import AttributeInvalid
+from .schema import EVENT_TYPES
 from .timefmt import iso_ms
 
 MAX_SESSIONS = 10_000
@@ -62,9 +63,11 @@ class IngestedSession:
 
     def view(self, visible_until_ms: int) -> ExplicitSession:
         """The session as the listings show it, counting only beacons that arrived by then."""
-        events = sorted((a.event for a in self.arrivals if a.received_ms <= visible_until_ms),
-                        key=lambda e: e.emitted_ms)  # stable: same instant keeps arrival order
-        ended = max([self.loaded_ms, *(e.emitted_ms for e in events)])
+        # stable sort: same instant keeps arrival order; v2 samples (timeupdate) count, are not listed
+        visible = sorted((a.event for a in self.arrivals if a.received_ms <= visible_until_ms),
+                         key=lambda e: e.emitted_ms)
+        events = [e for e in visible if e.type in EVENT_TYPES]
+        ended = max([self.loaded_ms, *(e.emitted_ms for e in visible)])
         session: dict[str, Any] = {"sessionId": self.session_id, "loadedAt": iso_ms(self.loaded_ms),
                                    "endedAt": iso_ms(ended)}
         if self.kind == VIDEO:
@@ -168,6 +171,11 @@ class IngestStore:
         views = [self.sessions[sid].view(until) for sid in self.by_source.get((kind, source_id), ())
                  if self.sessions[sid].received_ms <= until]
         return sorted(views, key=lambda s: s.key)
+
+    def visible(self, now_ms: int) -> list[tuple[IngestedSession, int]]:
+        """Every session visible at ``now_ms`` and the instant up to which its beacons count."""
+        until = now_ms - self.prepared.collector.lag_ms
+        return [(s, until) for s in self.sessions.values() if s.received_ms <= until]
 
     def find(self, session_id: str, now_ms: int) -> ExplicitSession | None:
         """A visible ingested session by id (None while its first beacon is within the lag)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import workload
 from .generate import GeneratedSessions, GenerateSpec
 from .ids import SessionIdCodec
 from .period import Period, parse_period
@@ -186,6 +187,8 @@ class Source:
     ordinal: int
     explicit: tuple[ExplicitSession, ...]
     generated: GeneratedSessions | None
+    #: the scenario's ``tags`` of the video / live stream (the /data/* ``filterBy[tag]``)
+    tags: tuple[str, ...] = ()
 
     def select(self, period: Period, wanted: Mapping[str, str], memo: SelectionMemo,
                ingested: Sequence[ExplicitSession] = ()) -> Selection:
@@ -237,6 +240,10 @@ class Prepared:
     codec: SessionIdCodec
     collector: CollectorSettings = field(default_factory=CollectorSettings)
     memo: SelectionMemo = field(default_factory=SelectionMemo, compare=False)
+    #: /data/* facts of the scenario's sessions, per source (facts.py); a cache like ``memo``
+    facts_memo: SelectionMemo = field(default_factory=lambda: SelectionMemo(256), compare=False)
+    #: how far back /data/* reaches: "30d" (the vendor's default), "3m" or "12m"
+    retention: str = "30d"
 
     def source(self, kind: str, source_id: str) -> Source | None:
         """The scenario's video or live stream of that id (the two kinds have separate ids)."""
@@ -295,17 +302,20 @@ def prepare(section: Mapping | None, scenario: Any) -> Prepared:
     groups: dict[str, dict[str, Source]] = {VIDEO: {}, LIVE: {}}
     for group, kind in (("videos", VIDEO), ("live_streams", LIVE)):
         for raw in section.get(group, []):
-            explicit = tuple(sorted((explicit_session(s, kind) for s in raw.get("sessions", [])),
+            raw_sessions = [*raw.get("sessions", []),
+                            *(workload.sessions(raw["workload"], raw["id"], kind == LIVE) if "workload" in raw else ())]
+            explicit = tuple(sorted((explicit_session(s, kind) for s in raw_sessions),
                                     key=lambda s: s.key))
             generated = None
             if "generate" in raw and pools is not None:
                 generated = GeneratedSessions(str(seed), kind, raw["id"], len(sources),
                                               _generate_spec(raw["generate"]), pools, codec)
-            source = Source(kind, raw["id"], len(sources), explicit, generated)
+            source = Source(kind, raw["id"], len(sources), explicit, generated, tuple(raw.get("tags", ())))
             sources.append(source)
             groups[kind][raw["id"]] = source
             explicit_ids.update((s.session_id, (source, s)) for s in explicit)
     return Prepared(seed=seed, api_keys=keys, enforce_rate_limits=bool(rate.get("enforce", False)),
                     window_seconds=int(rate.get("window_seconds", WINDOW_SECONDS)),
                     videos=groups[VIDEO], live_streams=groups[LIVE], sources=tuple(sources),
-                    explicit_ids=explicit_ids, codec=codec, collector=read_collector(section))
+                    explicit_ids=explicit_ids, codec=codec, collector=read_collector(section),
+                    retention=str(section.get("retention", "30d")))

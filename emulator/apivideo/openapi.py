@@ -12,27 +12,84 @@ import copy
 from typing import Any
 
 from ._contract import CONTRACT
+from ._data_contract import DATA_CONTRACT
 from .schema import EVENT_TYPES
 
 PREFIX = "apivideo-"
+#: the /data/* contract's components (some names, like ``pagination``, differ from the legacy ones)
+DATA_PREFIX = "apivideo-data-"
 _PROBLEM = "apivideo-problem"
 _SCHEMA_REF = "#/components/schemas/"
 
 
-def _rewrite(node: Any) -> Any:
+def _rewrite(node: Any, contract: dict = CONTRACT, prefix: str = PREFIX) -> Any:
     """Prefix schema references; inline parameter references."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
-            return {"$ref": _SCHEMA_REF + PREFIX + ref[len(_SCHEMA_REF):]}
+            return {"$ref": _SCHEMA_REF + prefix + ref[len(_SCHEMA_REF):]}
         if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
-            return _rewrite(copy.deepcopy(CONTRACT["components"]["parameters"][ref.rsplit("/", 1)[1]]))
+            parameter = copy.deepcopy(contract["components"]["parameters"][ref.rsplit("/", 1)[1]])
+            return _rewrite(parameter, contract, prefix)
         if node.get("format") == "uri":  # the links are relative, as in every vendor example
             node = dict(node, format="uri-reference")
-        return {k: _rewrite(v) for k, v in node.items()}
+        return {k: _rewrite(v, contract, prefix) for k, v in node.items()}
     if isinstance(node, list):
-        return [_rewrite(v) for v in node]
+        return [_rewrite(v, contract, prefix) for v in node]
     return node
+
+
+def _data_paths() -> dict:
+    """The three /data/* operations of the pinned contract, errors as problem+json, plus 401."""
+    paths = _rewrite(DATA_CONTRACT["paths"], DATA_CONTRACT, DATA_PREFIX)
+    for item in paths.values():
+        for op in item.values():
+            op.pop("security", None)
+            op["description"] = (op.get("description", "") + " Credentials as on /analytics/*; computed from "
+                                 "the same sessions (scenario, /vod, /live and /watch beacons).").strip()
+            for status, response in op["responses"].items():
+                if status != "200":
+                    content = next(iter(response["content"].values()))
+                    response["content"] = {"application/problem+json": content}
+            op["responses"].setdefault("401", _problem("Missing or invalid credentials"))
+    return paths
+
+
+def _watch_operation() -> dict:
+    return {"post": {
+        "tags": ["Player analytics collector"],
+        "summary": "Send a batch of v2 player events",
+        "description": ("What api.video's player analytics 2.x posts to `collector.api.video/watch` (as "
+                        "text/plain, no preflight). One playback (`sid` + `pid`) is one session of the legacy "
+                        "listings; events map to v1 types (docs/apivideo-analytics.md). CORS-enabled."),
+        "operationId": "POST_collector-watch",
+        "requestBody": {"required": True, "content": {"text/plain": {
+            "schema": {"$ref": _SCHEMA_REF + PREFIX + "watch-batch"}}}},
+        "responses": {
+            "200": {"description": "Recorded", "content": {"application/json": {
+                "schema": {"$ref": _SCHEMA_REF + PREFIX + "beacon-reply"}}}},
+            "400": _problem("Bad batch: `name` is the field (e.g. `eve[2].typ`), `detail` says why"),
+        }}}
+
+
+_WATCH_SCHEMA = {
+    "title": "WatchBatch", "type": "object", "required": ["sat", "sid", "mid", "pid"],
+    "properties": {
+        "sat": {"type": "integer", "description": "sent at, ms since the epoch"},
+        "sid": {"type": "string", "description": "the tab's session (sessionStorage av_databus_sid)"},
+        "mid": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "video or live stream id"},
+        "pid": {"type": "string", "description": "playback id, new for each media observed"},
+        "ref": {"type": "string"}, "ver": {"type": "string"},
+        "eve": {"type": "array", "maxItems": 1000, "items": {
+            "type": "object", "required": ["eat", "typ"],
+            "properties": {"eat": {"type": "integer"}, "typ": {"type": "integer", "minimum": 1, "maximum": 8,
+                                                               "description": "1 loadeddata, 2 play, 3 pause, "
+                                                               "4 timeupdate, 5 error, 6 ended, 7 seeking, 8 src"},
+                           "vti": {"type": "number", "minimum": 0}, "vwi": {"type": "integer"},
+                           "vhe": {"type": "integer"}, "pau": {"type": "boolean"},
+                           "eco": {"type": "integer", "minimum": 0, "maximum": 4}}}},
+    },
+}
 
 
 def _problem(description: str) -> dict:
@@ -96,7 +153,8 @@ def _beacon_schema(id_field: str) -> dict:
 
 
 def openapi_paths() -> dict:
-    """The five operations, with the emulator's problem answers added, and the collector's two."""
+    """The five legacy operations and the three /data/* ones, with the emulator's problem answers
+    added, and the collector's three (/vod, /live, /watch)."""
     paths = _rewrite(CONTRACT["paths"])
     for path, item in paths.items():
         for op in item.values():
@@ -118,6 +176,8 @@ def openapi_paths() -> dict:
                     break
     paths["/vod"] = _collector_operation("vod")
     paths["/live"] = _collector_operation("live")
+    paths.update(_data_paths())
+    paths["/watch"] = _watch_operation()
     return paths
 
 
@@ -143,4 +203,7 @@ def openapi_components() -> dict:
     schemas[PREFIX + "beacon-reply"] = {"title": "BeaconReply", "type": "object", "required": ["session"],
                                         "properties": {"session": {"type": "string", "example":
                                                                    "psEmFwGQUAXR2lFHj5nDOpy"}}}
+    schemas[PREFIX + "watch-batch"] = _WATCH_SCHEMA
+    schemas.update((DATA_PREFIX + name, _rewrite(schema, DATA_CONTRACT, DATA_PREFIX))
+                   for name, schema in DATA_CONTRACT["components"]["schemas"].items())
     return {"schemas": schemas}

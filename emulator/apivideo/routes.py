@@ -20,6 +20,7 @@ from ..jsonbody import JSONBodyError, loads
 from .auth import authenticate as check_credentials
 from .backend import NAME, Backend, RateState
 from .collector import is_collector_path, with_cors
+from .data_problems import UnrecognizedDataUrl
 from .models import ENVIRONMENT_LIMITS, LIVE, VIDEO, ExplicitSession, Prepared, Source
 from .pagination import PageRequest, page_bounds, pagination, parse_page_request
 from .period import PeriodError, parse_period
@@ -39,13 +40,17 @@ from .timefmt import to_ms
 bp = Blueprint(NAME, __name__)
 #: per-request rate state; kept in the WSGI environ, not ``g`` (an app context can outlive a request)
 RATE_KEY = "apivideo.rate"
+#: the API key the request speaks for (read by data_routes.py: sandbox keys see the last 24 hours)
+KEY_KEY = "apivideo.key"
 _METADATA = re.compile(r"metadata\[([^\[\]]+)\]")
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
 def owns_path(path: str) -> bool:
-    """api.video's paths: /auth/*, /analytics/* and the collector's /vod, /live (23 Video: /api/)."""
-    return any(path == p or path.startswith(p + "/") for p in ("/auth", "/analytics")) or is_collector_path(path)
+    """api.video's paths: /auth/*, /analytics/*, /data/* and the collector's /vod, /live, /watch
+    (23 Video: /api/)."""
+    return (any(path == p or path.startswith(p + "/") for p in ("/auth", "/analytics", "/data"))
+            or is_collector_path(path))
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -93,6 +98,7 @@ def _authorized() -> Prepared:
         key = check_credentials(request.headers.get("Authorization"), backend, now)
         state = backend.hit(key, now)
     request.environ[RATE_KEY] = state
+    request.environ[KEY_KEY] = key
     if not state.allowed:
         raise TooManyRequests()
     return backend.prepared
@@ -225,7 +231,8 @@ def error_response(status: int, detail: str | None) -> Response:
     """
     if status in (404, 405, 429):
         detail = None
-    response = render(problem_for_status(status, detail))
+    data_404 = status == 404 and (request.path == "/data" or request.path.startswith("/data/"))
+    response = render(UnrecognizedDataUrl() if data_404 else problem_for_status(status, detail))
     if status == 405:
         response.headers["Allow"] = ", ".join(sorted(_allowed_methods()))
     return with_cors(response) if is_collector_path(request.path) else response

@@ -4,6 +4,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from . import workload
+from .dimensions import is_country_code
 from .ids import MAX_INDEX
 from .period import PeriodError, parse_period
 from .timefmt import parse_ms
@@ -73,12 +75,44 @@ def _generate(live: bool) -> dict:
             "properties": props}
 
 
+_WORKLOAD = {
+    "type": "object", "additionalProperties": False, "required": ["period", "plays_per_day"],
+    "properties": {
+        "period": {"type": "string", "x-expected": "a period: 2024-02, 2024-W05, 2024-02-01 or 2024-02-01/2024-02-07"},
+        "plays_per_day": {"type": "object", "minProperties": 1,
+                          "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 10_000,
+                                                   "x-expected": "plays a day from that country (0 to 10000)"},
+                          "x-expected": "plays a day per ISO country code, such as {FR: 3, US: 2}"},
+        "watch_seconds": {"type": "integer", "minimum": 1, "maximum": 86_400,
+                          "x-expected": "seconds each play lasts (1 to 86400)"},
+    },
+}
+
+
+def _check_workload(spec: dict, path: tuple) -> list[tuple[tuple, str]]:
+    try:
+        parse_period(str(spec["period"]))
+    except PeriodError:
+        return [(path + ("period",), f"not a period: {spec['period']!r} (2024-02, 2024-W05, 2024-02-01 "
+                                     "or 2024-02-01/2024-02-07)")]
+    problems = [(path + ("plays_per_day", code), f"not an ISO 3166 alpha-2 country code: {code!r} (FR, US, IN...)")
+                for code in spec["plays_per_day"] if not is_country_code(code)]
+    if not problems and workload.size(spec) > workload.MAX_SESSIONS:
+        problems.append((path, f"{workload.size(spec)} sessions: at most {workload.MAX_SESSIONS} "
+                               "(use generate: for larger volumes)"))
+    return problems
+
+
 def _source(live: bool) -> dict:
     return {"type": "object", "additionalProperties": False, "required": ["id"],
             "properties": {"id": {"type": "string", "pattern": ID_PATTERN,
                                   "x-expected": "an id of 1-64 letters, digits, _ or -"},
                            "sessions": {"type": "array", "items": _session(live)},
-                           "generate": _generate(live)}}
+                           "generate": _generate(live),
+                           "workload": _WORKLOAD,
+                           "tags": {"type": "array", "maxItems": 64,
+                                    "items": {"type": "string", "minLength": 1, "maxLength": 256},
+                                    "x-expected": "a list of tags (strings), as the vendor's video tags"}}}
 
 
 _PLACE = {"country": {"type": "string", "minLength": 1}, "city": {"type": ["string", "null"]}}
@@ -116,6 +150,8 @@ SECTION_SCHEMA: dict = {
         "ingestion_lag_seconds": {"type": "number", "minimum": 0, "maximum": 86_400,
                                   "x-expected": "seconds before a beacon shows in the listings (0 to 86400)"},
         "catalogue": {"enum": ["open", "closed"]},
+        "retention": {"enum": ["30d", "3m", "12m"],
+                      "x-expected": "how far back /data/* reaches: 30d (the default), 3m or 12m"},
         "beacon_locations": _BEACON_LOCATIONS,
     },
 }
@@ -189,6 +225,8 @@ def check_section(section: dict) -> list[tuple[tuple, str]]:
             ids.add(source["id"])
             if "generate" in source:
                 problems.extend(_check_generate(source["generate"], (group, n, "generate")))
+            if "workload" in source:
+                problems.extend(_check_workload(source["workload"], (group, n, "workload")))
             for m, raw in enumerate(source.get("sessions", [])):
                 sid = raw["session"]["sessionId"]
                 if sid in session_ids:

@@ -115,3 +115,73 @@ def test_documented_collector_schemas(av_client):
         bad = av_client.post(path, json={**body, "events": [{"type": "rewind"}]}).get_json()
         validate(op["responses"]["400"]["content"]["application/problem+json"]["schema"], bad)
         assert set(doc["paths"][path]) == {"post", "options"}
+
+
+# --- the /data/* contract (analytics-data.openapi.yaml) --------------------------------------------
+def test_embedded_data_contract_is_the_fixture():
+    from pathlib import Path
+
+    from apivideo_data_contract import load_data_fixture, render_data_module
+
+    import emulator.apivideo._data_contract as module
+    assert Path(module.__file__).read_text(encoding="utf-8") == render_data_module(load_data_fixture())
+
+
+def test_data_fixture_is_the_shared_pinned_copy():
+    import hashlib
+    from pathlib import Path
+
+    from apivideo_data_contract import FIXTURE
+    # the sha256 the vendor facts give for the vendor's whole openapi.yaml is of the source, not of
+    # this extract: the extract is pinned by being byte-identical to the shared copy
+    shared = Path(__file__).resolve().parents[3] / "shared" / "vendor" / "apivideo" / "analytics-data.openapi.yaml"
+    if not shared.exists():
+        pytest.skip(f"no shared folder beside the repository ({shared})")
+    assert hashlib.sha256(FIXTURE.read_bytes()).digest() == hashlib.sha256(shared.read_bytes()).digest()
+
+
+def test_openapi_document_has_the_data_routes(av_client, bearer):
+    doc = av_client.get("/_emulator/openapi.json").get_json()
+    for route in ("/data/metrics/{metric}/{aggregation}", "/data/buckets/{metric}/{breakdown}",
+                  "/data/timeseries/{metric}", "/watch"):
+        assert route in doc["paths"], route
+    schemas = doc["components"]["schemas"]
+    op = doc["paths"]["/data/buckets/{metric}/{breakdown}"]["get"]
+    assert [p["name"] for p in op["parameters"]] == ["metric", "breakdown", "from", "to", "sortBy", "sortOrder",
+                                                     "unique", "viewDuration", "filterBy", "currentPage", "pageSize"]
+    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+    body = av_client.get("/data/buckets/play/country", headers=bearer).get_json()
+    OAS30Validator({**schema, "components": {"schemas": schemas}}).validate(body)
+    text = json.dumps(doc)
+    refs = {part.split('"')[0] for part in text.split('"$ref": "#/components/schemas/')[1:]}
+    assert refs <= set(schemas), refs - set(schemas)
+
+
+@pytest.mark.parametrize(("url", "field", "value"), [
+    ("/data/metrics/ccv/peak", "aggregation", "peak"),
+    ("/data/metrics/ccv/live", "aggregation", "live"),
+    ("/data/buckets/play/referrer", "breakdown", "referrer"),
+])
+def test_the_named_exceptions_are_the_only_ones(av_client, bearer, url, field, value):
+    """What the pinned enums reject and the vendor documents: allowed in the contract tests, no more."""
+    from apivideo_data_contract import DataContract
+
+    body = av_client.get(url, headers=bearer).get_json()
+    assert body["context"][field] == value
+    assert DataContract().errors(url, 200, body) == []
+    assert any(field in e for e in DataContract(with_exceptions=False).errors(url, 200, body))
+    wrong = dict(body, context=dict(body["context"], **{field: "bogus"}))
+    assert DataContract().errors(url, 200, wrong)
+
+
+def test_data_contract_rejects_what_a_strict_client_would(bearer, av_client):
+    from apivideo_data_contract import DataContract
+
+    good = av_client.get("/data/timeseries/play", headers=bearer).get_json()
+    contract = DataContract()
+    assert contract.errors("/data/timeseries/play", 200, good) == []
+    spaced = dict(good, context=dict(good["context"], timeframe={"from": "2024-05-28 11:15:07+00:00",
+                                                                 "to": good["context"]["timeframe"]["to"]}))
+    assert contract.errors("/data/timeseries/play", 200, spaced)  # DECISION: always a T
+    assert contract.errors("/data/timeseries/play", 200, dict(good, extra=1))
+    assert contract.errors("/data/timeseries/play", 400, {"type": "t", "title": "x", "status": 400, "range": {}})

@@ -14,7 +14,7 @@ from fakevendor import FAKE_VENDOR
 from .helpers import FAKE_SCENARIO
 
 STATIC = Path(bp.static_folder)
-ASSETS = {"app.js": "javascript", "app.css": "text/css", "index.html": "text/html"}
+ASSETS = {"app.js": "javascript", "metrics.js": "javascript", "app.css": "text/css", "index.html": "text/html"}
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def client():
     return create_app(FAKE_SCENARIO, vendors=[FAKE_VENDOR], control_token="s3cret").test_client()
 
 
-def test_the_static_folder_holds_one_page_one_stylesheet_one_script():
+def test_the_static_folder_holds_one_page_one_stylesheet_and_its_scripts():
     assert sorted(p.name for p in STATIC.iterdir()) == sorted(ASSETS)
 
 

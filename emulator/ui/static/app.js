@@ -1,6 +1,7 @@
 // The emulator dashboard: plain DOM over the control API, no framework, no build step.
 // Everything shown comes from requests the code under test sent (attacker-controlled), so the DOM
 // is built with createElement/textContent only: never innerHTML, never data in an href or a src.
+import {mountMetrics} from "./metrics.js";
 
 const POLL_MS = 1000;
 const JOURNAL_PAGE = 500;       // entries asked for per poll (the newest, when more are waiting)
@@ -1015,6 +1016,8 @@ function wire() {
 
 async function start() {
   wire();
+  mountMetrics($("#av-metrics"), {get: apivideoGet, ready: () => Boolean(apivideoSection()),
+                                  now: () => state.clock && state.clock.now});
   renderTenants();
   await Promise.all([loadScenarioList(), refreshAll()]);
   setTimeout(tick, POLL_MS);
