@@ -7,6 +7,7 @@ the first (in the order added) that *fires* wins; a rule that matches but declin
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import itertools
 import threading
@@ -75,7 +76,8 @@ RULE_SCHEMA: dict = {
                 for kind, fields in _ACTION_FIELDS.items()
             ],
         },
-        "times": {"type": "integer", "minimum": 0, "x-expected": "a count of 0 or more"},
+        "times": {"type": "integer", "minimum": 1,
+                  "x-expected": "a count of 1 or more (leave times out to fire on every match)"},
         "after": {"type": "integer", "minimum": 0, "x-expected": "a count of 0 or more"},
         "probability": {"type": "number", "minimum": 0, "maximum": 1, "x-expected": "a number from 0 to 1"},
         "until": {"type": "string", "x-expected": "an ISO-8601 instant"},
@@ -97,6 +99,34 @@ def _glob_problem(pattern: str) -> str | None:
         elif ch == "]" and depth:
             depth -= 1
     return "unbalanced '[' in the glob" if depth else None
+
+
+def _path_problem(pattern: str) -> str | None:
+    """A path glob that can never match a request path: say how to write it instead."""
+    if not pattern.startswith(("/", "*")):
+        return f"a path starts with '/': write '/{pattern}'"
+    if "?" in pattern and "=" in pattern.partition("?")[2]:  # a lone ? is a glob wildcard
+        path, _, query = pattern.partition("?")
+        return (f"the path never contains the query string: write path {path!r} and put the parameters in "
+                f"match.params (such as {{\"{query.partition('=')[0] or 'name'}\": \"...\"}})")
+    return None
+
+
+_ACTION_KEYS = sorted({"kind", *(key for fields in _ACTION_FIELDS.values() for key in fields)})
+
+
+def _check_action_keys(action: Any) -> None:
+    """A key no kind knows (``stauts``) is named first: "'kind' is required" would hide the typo."""
+    if not isinstance(action, dict):
+        return
+    for key in action:
+        if key not in _ACTION_KEYS:
+            hint = difflib.get_close_matches(key, _ACTION_KEYS, n=1)
+            suffix = f"did you mean '{hint[0]}'?" if hint else f"the action keys: {', '.join(_ACTION_KEYS)}"
+            raise FaultError(f"action.{key}: unknown key '{key}' ({suffix})")
+    if "kind" not in action:
+        raise FaultError(f"action.kind is required: one of {', '.join(KINDS)} (status=... alone implies "
+                         f"kind 'status' in the Python client)")
 
 
 @dataclass
@@ -161,12 +191,13 @@ def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HAN
 
     if not isinstance(data, dict):
         raise FaultError(f"a fault rule is a JSON object, got {type(data).__name__}")
+    _check_action_keys(data.get("action"))
     errors = sorted(_RULE_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         path, message = _message(errors[0])
         raise FaultError(f"{_format_path(path) or 'rule'}: {message}")
     match = dict(data.get("match", {}))
-    if "path" in match and (problem := _glob_problem(match["path"])):
+    if "path" in match and (problem := _glob_problem(match["path"]) or _path_problem(match["path"])):
         raise FaultError(f"match.path: {problem}, got {match['path']!r}")
     if "method" in match:
         match["method"] = match["method"].upper()

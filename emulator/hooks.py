@@ -16,6 +16,7 @@ from .store import TenantError
 
 CONTROL_PREFIX = "/_emulator"
 TRANSPORT_KEY = "emulator.transport"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 log = logging.getLogger("emulator")
 
 
@@ -56,6 +57,8 @@ def _before() -> Response | None:
         raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
     if control:
         return None
+    if request.mimetype in FORM_TYPES:
+        request.get_data(cache=True)  # the form parser then reads this copy, and the journal keeps the bytes
     try:
         tenant = current_tenant()
     except TenantError as exc:
@@ -64,8 +67,7 @@ def _before() -> Response | None:
     if not tenant.faults:
         return None
     params = dict(request.args.items())
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
         params.update(request.form.items())
     api = environ["emulator.api"]
     rule = tenant.faults.select(tenant.now(), tenant.random("faults").random, api=api, method=request.method,
@@ -123,13 +125,27 @@ def _after(response: Response) -> Response:
     return response
 
 
+def _control_message(exc: HTTPException, allowed: list[str]) -> str:
+    """Routing errors of the control API say what exists instead of Werkzeug's generic text."""
+    if exc.code == 404:
+        return (f"no control route {request.method} {request.path} "
+                f"(the control routes are listed at {CONTROL_PREFIX}/openapi.json)")
+    if exc.code == 405 and allowed:
+        return f"{request.path} does not answer {request.method} (allowed: {', '.join(allowed)})"
+    return exc.description or exc.name
+
+
 def _http_error(exc: HTTPException) -> Response:
     """Routing 404/405, 413 and friends in the format of whoever owns the path."""
     if is_control(request.path):
-        response = control_error(exc.code or 500, exc.description or exc.name)
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
+        response = control_error(exc.code or 500, _control_message(exc, allowed))
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response
+    if request.path == "/":
+        return control_error(404, "no emulated route at /: the dashboard is at /_emulator/ui, the routes of the "
+                                  "control API and of both emulated APIs at /_emulator/openapi.json")
     vendor = current_emulator().vendor_for(request.path)
     if vendor is not None:
         return vendor.error_response(exc.code or 500, exc.description)
