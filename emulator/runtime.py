@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,18 @@ class Settings:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
         if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
             raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
+
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Settings:
+        """``Settings(**options)``, but a misspelt name is refused with the closest setting, not a bare TypeError."""
+        names = [f.name for f in fields(cls)]
+        for key in options:
+            if key not in names:
+                hint = difflib.get_close_matches(key, names, n=1)
+                suffix = f"did you mean {hint[0]!r}?" if hint else f"the settings: {', '.join(names)}"
+                raise TypeError(f"unknown setting {key!r} ({suffix})")
+        return cls(**options)
 
 
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
