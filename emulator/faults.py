@@ -24,6 +24,7 @@ TRANSPORT_KINDS = ("reset", "empty", "truncate", "slow_body", "hang")
 KINDS = ("status", "error", "latency", "rate_limit") + TRANSPORT_KINDS
 APIS = ("apivideo", "twentythree", "any")
 DEFAULT_HANG_MAX_MS = 30_000
+DEFAULT_MAX_RULES = 1_000
 
 _HEADER_VALUE = {"type": "string", "pattern": "^[\\x20-\\x7e\\x80-\\xff\\t]*$",
                  "x-expected": "a header value: Latin-1 text without line breaks"}
@@ -220,20 +221,25 @@ def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HAN
 def check_fault_rules(rules: list) -> list[tuple[tuple, str]]:
     """Scenario check: every rule parses and ids are unique; (path, message) per problem."""
     problems = []
-    book = FaultBook()
+    ids: set[str] = set()
     for index, rule in enumerate(rules):
         try:
-            book.add(rule, origin="scenario")
+            parsed = parse_rule(rule, generated_id=f"fault-{index + 1}", origin="scenario")
         except FaultError as exc:
             problems.append(((index,), str(exc)))
+            continue
+        if parsed.id in ids:
+            problems.append(((index,), f"id: a rule with id {parsed.id!r} exists already"))
+        ids.add(parsed.id)
     return problems
 
 
 class FaultBook:
     """A tenant's rules, in the order added, and the counter that names rules without an id."""
 
-    def __init__(self, hang_max_ms: float = DEFAULT_HANG_MAX_MS):
+    def __init__(self, hang_max_ms: float = DEFAULT_HANG_MAX_MS, max_rules: int = DEFAULT_MAX_RULES):
         self.hang_max_ms = hang_max_ms
+        self.max_rules = max_rules
         self._rules: list[FaultRule] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -244,6 +250,9 @@ class FaultBook:
                               origin=origin)
             if any(r.id == rule.id for r in self._rules):
                 raise FaultError(f"id: a rule with id {rule.id!r} exists already")
+            if len(self._rules) >= self.max_rules:
+                raise FaultError(f"this tenant holds {self.max_rules:,} rules already, the most it may (the "
+                                 f"max_fault_rules setting, serve --max-fault-rules N); delete some first")
             self._rules.append(rule)
             return rule
 
@@ -285,6 +294,9 @@ class FaultBook:
 
     def load(self, items: list[dict]) -> None:
         """Restore rules with their counters (inverse of :meth:`export`)."""
+        if len(items) > self.max_rules:
+            raise FaultError(f"{len(items):,} rules, over the {self.max_rules:,} a tenant holds (the "
+                             f"max_fault_rules setting, serve --max-fault-rules N)")
         rules = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):

@@ -16,10 +16,29 @@ from .clock import Clock
 from .core import Vendor
 from .faults import RULE_SCHEMA, FaultBook, check_fault_rules
 from .journal import DEFAULT_CAP, Journal
-from .scenario import Scenario, ScenarioError, build_schema, parse_scenario, resolve
+from .scenario import (
+    MAX_MESSAGES,
+    MAX_NODES,
+    BudgetError,
+    Limits,
+    Scenario,
+    ScenarioError,
+    build_schema,
+    parse_scenario,
+    resolve,
+)
 from .store import LoadedScenario, Tenant, TenantStore
 
 SCENARIO_CACHE_SIZE = 8
+
+#: the ``serve`` option of each setting (docs/limits.md); errors name them so a user knows what to pass
+OPTION = {
+    "journal_cap": "--journal-cap", "max_tenants": "--max-tenants", "max_body_bytes": "--max-body-bytes",
+    "max_param_bytes": "--max-param-bytes", "journal_body_bytes": "--journal-body-bytes",
+    "hang_max_ms": "--hang-max-ms", "max_generated": "--max-generated",
+    "max_scenario_values": "--max-scenario-values", "max_scenario_messages": "--max-scenario-messages",
+    "max_fault_rules": "--max-fault-rules",
+}
 
 
 @dataclass(frozen=True)
@@ -33,9 +52,18 @@ class Settings:
     journal_body_bytes: int = 64 * 1024
     hang_max_ms: float = 30_000
     control_token: str | None = None
+    #: records one scenario may generate (history entries, sessions, events), checked before building
+    max_generated: int = 1_000_000
+    #: values in one scenario document, YAML aliases expanded
+    max_scenario_values: int = MAX_NODES
+    #: problems listed when a scenario is refused
+    max_scenario_messages: int = MAX_MESSAGES
+    #: fault rules per tenant (scenario and control API together)
+    max_fault_rules: int = 1_000
 
     def __post_init__(self) -> None:
-        for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes"):
+        for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes",
+                     "max_generated", "max_scenario_values", "max_scenario_messages", "max_fault_rules"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
@@ -55,6 +83,20 @@ class Settings:
         return cls(**options)
 
 
+def scenario_limits(settings: Settings) -> Limits:
+    """What one scenario may cost under these settings, with how to raise each limit."""
+    return Limits(max_values=settings.max_scenario_values, max_messages=settings.max_scenario_messages,
+                  max_generated=settings.max_generated,
+                  generated_hint=f", or raise the budget: the max_generated setting "
+                                 f"(serve {OPTION['max_generated']} N)",
+                  values_hint=f" (the max_scenario_values setting, serve {OPTION['max_scenario_values']} N)")
+
+
+def scenario_sizers(vendors: Iterable[Vendor]) -> dict:
+    """Per vendor section: the records it generates (the scenario budget)."""
+    return {v.name: v.generated_size for v in vendors if v.generated_size}
+
+
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
     """The JSON Schema of a scenario, with each vendor's section."""
     return build_schema({v.name: v.scenario_schema for v in vendors}, RULE_SCHEMA)
@@ -67,12 +109,23 @@ def scenario_checks(vendors: Iterable[Vendor]) -> dict:
     return checks
 
 
-def check_scenario_text(text: str, source: str) -> Scenario:
-    """Validate a scenario exactly as a server would, including each vendor's preparation."""
+def check_fault_count(scenario: Scenario, settings: Settings) -> None:
+    """More rules than a tenant may hold would fail later, when a tenant is built: refuse them now."""
+    rules = scenario.document.get("faults") or []
+    if len(rules) > settings.max_fault_rules:
+        raise BudgetError([f"{scenario.source}:1: faults: {len(rules):,} rules, over the {settings.max_fault_rules:,} "
+                           f"a tenant holds (the max_fault_rules setting, serve {OPTION['max_fault_rules']} N)"])
+
+
+def check_scenario_text(text: str, source: str, settings: Settings | None = None) -> Scenario:
+    """Validate a scenario exactly as a server would (same limits and budget), including each vendor's preparation."""
     from .vendors import all_vendors
 
     vendors = all_vendors()
-    scenario = parse_scenario(text, source, scenario_schema(vendors), scenario_checks(vendors))
+    settings = settings or Settings()
+    scenario = parse_scenario(text, source, scenario_schema(vendors), scenario_checks(vendors),
+                              limits=scenario_limits(settings), sizers=scenario_sizers(vendors))
+    check_fault_count(scenario, settings)
     for vendor in vendors:
         vendor.prepare(scenario.section(vendor.name), scenario)
     return scenario
@@ -87,6 +140,8 @@ class Emulator:
         self.settings = settings
         self.schema = scenario_schema(self.vendors.values())
         self.checks = scenario_checks(self.vendors.values())
+        self.limits = scenario_limits(settings)
+        self.sizers = scenario_sizers(self.vendors.values())
         self.stopping = threading.Event()
         self._cache: OrderedDict[tuple, LoadedScenario] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -94,7 +149,9 @@ class Emulator:
 
     # -- scenarios -------------------------------------------------------------------------------
     def parse(self, text: str, source: str) -> Scenario:
-        return parse_scenario(text, source, self.schema, self.checks)
+        scenario = parse_scenario(text, source, self.schema, self.checks, limits=self.limits, sizers=self.sizers)
+        check_fault_count(scenario, self.settings)
+        return scenario
 
     def load(self, scenario: Any, seed: int | None = None) -> LoadedScenario:
         """A bundled name or a path (str/Path), a Scenario, or a dict → a prepared scenario (cached).
@@ -140,7 +197,7 @@ class Emulator:
     # -- tenants ---------------------------------------------------------------------------------
     def _new_tenant(self, name: str, loaded: LoadedScenario) -> Tenant:
         scenario = loaded.scenario
-        faults = FaultBook(self.settings.hang_max_ms)
+        faults = FaultBook(self.settings.hang_max_ms, self.settings.max_fault_rules)
         for rule in scenario.document.get("faults", []):
             faults.add(rule, origin="scenario")
         tenant = Tenant(name=name, loaded=loaded, clock=Clock.from_scenario(scenario.clock),

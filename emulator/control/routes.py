@@ -11,7 +11,7 @@ from ..clock import format_instant, parse_instant
 from ..core import current_emulator, current_tenant
 from ..faults import FaultError
 from ..hooks import control_error, require_control_token
-from ..scenario import ScenarioError, bundled_names
+from ..scenario import BudgetError, ScenarioError, bundled_names
 from ..store import TenantError
 from .openapi import openapi_document
 
@@ -213,6 +213,8 @@ def put_state() -> Response:
     state = _json_body()
     try:
         tenant = emulator.import_state(current_tenant().name, state)
+    except BudgetError as exc:  # a valid scenario that is too big: the same 422 as PUT /_emulator/scenario
+        raise ControlError("scenario: " + "; ".join(exc.messages), status=422, messages=exc.messages) from None
     except ScenarioError as exc:
         raise ControlError("scenario: " + "; ".join(exc.messages)) from None
     except FaultError as exc:
