@@ -109,7 +109,7 @@ def _after(response: Response) -> Response:
     tenant = current_tenant()
     settings = current_emulator().settings
     try:
-        body = request.get_data(cache=True)[: settings.journal_body_bytes]
+        body = request.get_data(cache=True)  # the journal cuts it to journal_body_bytes, marking the cut
     except HTTPException:  # over the size cap: the request is journaled without its body
         body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>".encode()
     headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]

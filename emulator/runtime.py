@@ -15,7 +15,8 @@ from typing import Any
 from .clock import Clock
 from .core import Vendor
 from .faults import RULE_SCHEMA, FaultBook, check_fault_rules
-from .journal import DEFAULT_CAP, Journal
+from .journal import DEFAULT_CAP, DEFAULT_HEADER_BYTES, DEFAULT_MAX_BYTES, Journal, JournalBudget
+from .quota import Quota
 from .scenario import (
     MAX_MESSAGES,
     MAX_NODES,
@@ -37,7 +38,9 @@ OPTION = {
     "max_param_bytes": "--max-param-bytes", "journal_body_bytes": "--journal-body-bytes",
     "hang_max_ms": "--hang-max-ms", "max_generated": "--max-generated",
     "max_scenario_values": "--max-scenario-values", "max_scenario_messages": "--max-scenario-messages",
-    "max_fault_rules": "--max-fault-rules",
+    "max_fault_rules": "--max-fault-rules", "journal_bytes": "--journal-bytes",
+    "journal_header_bytes": "--journal-header-bytes", "max_tokens": "--max-tokens",
+    "max_ingested_sessions": "--max-ingested-sessions", "max_ingested_events": "--max-ingested-events",
 }
 
 
@@ -60,10 +63,22 @@ class Settings:
     max_scenario_messages: int = MAX_MESSAGES
     #: fault rules per tenant (scenario and control API together)
     max_fault_rules: int = 1_000
+    #: bytes of journal entries over every tenant together; past it the oldest entry of any tenant goes
+    journal_bytes: int = DEFAULT_MAX_BYTES
+    #: bytes of request headers kept per journal entry (the rest cut and marked)
+    journal_header_bytes: int = DEFAULT_HEADER_BYTES
+    #: live access tokens, and unused refresh tokens, per tenant (the oldest leave first)
+    max_tokens: int = 1_000
+    #: sessions the api.video collector keeps over every tenant together
+    max_ingested_sessions: int = 20_000
+    #: player events the api.video collector keeps over every tenant together
+    max_ingested_events: int = 200_000
 
     def __post_init__(self) -> None:
         for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes",
-                     "max_generated", "max_scenario_values", "max_scenario_messages", "max_fault_rules"):
+                     "max_generated", "max_scenario_values", "max_scenario_messages", "max_fault_rules",
+                     "journal_bytes", "journal_header_bytes", "max_tokens", "max_ingested_sessions",
+                     "max_ingested_events"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
@@ -143,6 +158,9 @@ class Emulator:
         self.limits = scenario_limits(settings)
         self.sizers = scenario_sizers(self.vendors.values())
         self.stopping = threading.Event()
+        self.journal_budget = JournalBudget(settings.journal_bytes)
+        self.quotas = {"ingested_sessions": Quota(settings.max_ingested_sessions),
+                       "ingested_events": Quota(settings.max_ingested_events)}
         self._cache: OrderedDict[tuple, LoadedScenario] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.store = TenantStore(self._new_tenant, self.load(scenario, seed), settings.max_tenants)
@@ -201,10 +219,16 @@ class Emulator:
         for rule in scenario.document.get("faults", []):
             faults.add(rule, origin="scenario")
         tenant = Tenant(name=name, loaded=loaded, clock=Clock.from_scenario(scenario.clock),
-                        journal=Journal(cap=self.settings.journal_cap), faults=faults, backends={})
+                        journal=self._new_journal(), faults=faults, backends={}, settings=self.settings,
+                        quotas=self.quotas)
         for vendor_name, vendor in self.vendors.items():
             tenant.backends[vendor_name] = vendor.new_backend(loaded.prepared[vendor_name], tenant)
         return tenant
+
+    def _new_journal(self) -> Journal:
+        settings = self.settings
+        return Journal(cap=settings.journal_cap, budget=self.journal_budget, body_bytes=settings.journal_body_bytes,
+                       header_bytes=settings.journal_header_bytes)
 
     def vendor_for(self, path: str) -> Vendor | None:
         for vendor in self.vendors.values():
