@@ -16,7 +16,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from . import chart, docs, machine, procs, report
+from . import bounds, chart, docs, machine, procs, report
 from .compare import measure_serving, measure_startups, starters
 from .emulator_figures import large_video, plugin_overhead
 from .peers import Peers, ensure_peers
@@ -46,6 +46,12 @@ def measure_emulator_only(plan: Plan, results: dict, errors: list[str]) -> None:
                   " ms", flush=True)
         except (RuntimeError, OSError) as exc:
             errors.append(f"large video: {exc}")
+    print("bounded memory and refusals (bench/bounds.py) ...", flush=True)
+    try:
+        results["bounds"] = bounds.measure_bounds(quick=plan.quick)
+        print("\n".join(bounds.describe(results["bounds"])), flush=True)
+    except (RuntimeError, OSError, KeyError, ValueError) as exc:
+        errors.append(f"bounds: {exc}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

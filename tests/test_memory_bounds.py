@@ -27,9 +27,9 @@ def test_journal_bytes_are_capped_over_all_tenants_oldest_first():
     app = create_app("default", journal_bytes=100_000)
     web = app.test_client()
     body = b"x" * 8_000
-    for i in range(8):
+    for _ in range(8):
         web.post(EVENT, data=body, content_type="text/plain", headers=tenant("a"))
-    for i in range(8):
+    for _ in range(8):
         web.post(EVENT, data=body, content_type="text/plain", headers=tenant("b"))
     budget = app.extensions["emulator"].journal_budget
     assert budget.used <= 100_000
