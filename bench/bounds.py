@@ -18,7 +18,7 @@ from .emulator_figures import _rss_kb
 from .services import start_emulator
 
 JOURNAL_BODY = 60 * 1024
-JOURNAL_BYTES = 256 * 1024 * 1024  # the default journal_bytes setting
+JOURNAL_BYTES = 128 * 1024 * 1024  # the default journal_bytes setting
 TENANTS = 64
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_CAP = 100_000
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024
 DEFAULT_BODY_BYTES = 64 * 1024
 DEFAULT_HEADER_BYTES = 16 * 1024
 ENTRY_OVERHEAD = 700  # bytes of Python objects around an entry's own strings (measured by `make bench`)

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -37,6 +38,7 @@ OPTION = {
     "journal_cap": "--journal-cap", "max_tenants": "--max-tenants", "max_body_bytes": "--max-body-bytes",
     "max_param_bytes": "--max-param-bytes", "journal_body_bytes": "--journal-body-bytes",
     "hang_max_ms": "--hang-max-ms", "max_generated": "--max-generated",
+    "max_generated_total": "--max-generated-total",
     "max_scenario_values": "--max-scenario-values", "max_scenario_messages": "--max-scenario-messages",
     "max_fault_rules": "--max-fault-rules", "journal_bytes": "--journal-bytes",
     "journal_header_bytes": "--journal-header-bytes", "max_tokens": "--max-tokens",
@@ -57,6 +59,8 @@ class Settings:
     control_token: str | None = None
     #: records one scenario may generate (history entries, sessions, events), checked before building
     max_generated: int = 1_000_000
+    #: records of every scenario held in memory together (the base one, the tenants', the cached ones)
+    max_generated_total: int = 1_100_000
     #: values in one scenario document, YAML aliases expanded
     max_scenario_values: int = MAX_NODES
     #: problems listed when a scenario is refused
@@ -68,23 +72,19 @@ class Settings:
     #: bytes of request headers kept per journal entry (the rest cut and marked)
     journal_header_bytes: int = DEFAULT_HEADER_BYTES
     #: live access tokens, and unused refresh tokens, per tenant (the oldest leave first)
-    max_tokens: int = 1_000
+    max_tokens: int = 500
     #: sessions the api.video collector keeps over every tenant together
-    max_ingested_sessions: int = 20_000
+    max_ingested_sessions: int = 10_000
     #: player events the api.video collector keeps over every tenant together
-    max_ingested_events: int = 200_000
+    max_ingested_events: int = 100_000
 
     def __post_init__(self) -> None:
-        for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes",
-                     "max_generated", "max_scenario_values", "max_scenario_messages", "max_fault_rules",
-                     "journal_bytes", "journal_header_bytes", "max_tokens", "max_ingested_sessions",
-                     "max_ingested_events"):
+        for name in (f.name for f in fields(self) if f.type == "int"):  # every count and byte size
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
         if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
             raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
-
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Settings:
@@ -162,7 +162,8 @@ class Emulator:
         self.quotas = {"ingested_sessions": Quota(settings.max_ingested_sessions),
                        "ingested_events": Quota(settings.max_ingested_events)}
         self._cache: OrderedDict[tuple, LoadedScenario] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache_lock = threading.RLock()  # reentrant: a scenario's finaliser may run while it is held
+        self._held_records = 0  # generated records of every prepared scenario still alive
         self.store = TenantStore(self._new_tenant, self.load(scenario, seed), settings.max_tenants)
 
     # -- scenarios -------------------------------------------------------------------------------
@@ -204,13 +205,38 @@ class Emulator:
         parsed = self.parse(text, source)
         if seed is not None:
             parsed = parsed.with_seed(seed)
+        self._make_room(parsed)
         prepared = {name: vendor.prepare(parsed.section(name), parsed) for name, vendor in self.vendors.items()}
         loaded = LoadedScenario(parsed, prepared)
         with self._cache_lock:
+            self._held_records += parsed.generated
+            weakref.finalize(loaded, self._release_records, parsed.generated)
             self._cache[key] = loaded
             while len(self._cache) > SCENARIO_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return loaded
+
+    def _release_records(self, records: int) -> None:
+        with self._cache_lock:
+            self._held_records -= records
+
+    def _make_room(self, scenario: Scenario) -> None:
+        """Refuse a scenario the process cannot hold next to the ones alive (cached ones are let go first).
+
+        ``max_generated`` bounds one scenario; tenants may each load their own, so this bounds
+        them together: what the base scenario, the tenants' and the cache hold, plus this one.
+        """
+        limit = self.settings.max_generated_total
+        with self._cache_lock:
+            while self._held_records + scenario.generated > limit and self._cache:
+                self._cache.popitem(last=False)  # freed now unless a tenant still uses it
+            held = self._held_records
+        if held + scenario.generated > limit:
+            raise BudgetError([
+                f"{scenario.source}:1: this scenario generates {scenario.generated:,} records and the scenarios "
+                f"in use (the server's and the tenants') hold {held:,}, over the {limit:,} of the "
+                f"max_generated_total setting (serve {OPTION['max_generated_total']} N); "
+                f"DELETE /_emulator/tenant or a smaller scenario frees some"])
 
     # -- tenants ---------------------------------------------------------------------------------
     def _new_tenant(self, name: str, loaded: LoadedScenario) -> Tenant:

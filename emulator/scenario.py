@@ -63,6 +63,8 @@ class Scenario:
     clock: str | None
     document: dict[str, Any]
     source: str = "<inline>"
+    #: records the scenario generates when prepared (its share of the scenario budgets)
+    generated: int = 0
 
     def section(self, name: str) -> dict[str, Any] | None:
         return self.document.get(name)
@@ -297,15 +299,13 @@ def _more_line(source: str, more: int, at_least: bool, shown: int) -> str:
     return f"{source}: {count} more problems not shown (the first {shown} are above; fix those first)"
 
 
-def _check_budget(data: dict, sizers: Mapping[str, Sizer], limits: Limits, loaded: _Loaded) -> None:
-    """Refuse, before anything is built, a scenario whose generated records exceed the budget."""
-    if limits.max_generated is None:
-        return
+def _check_budget(data: dict, sizers: Mapping[str, Sizer], limits: Limits, loaded: _Loaded) -> int:
+    """The records a valid scenario generates; BudgetError, before anything is built, past the budget."""
     parts = [((name,) + tuple(path), count) for name, sizer in sizers.items() if data.get(name) is not None
              for path, count in sizer(data[name])]
     total = sum(count for _, count in parts)
-    if total <= limits.max_generated:
-        return
+    if limits.max_generated is None or total <= limits.max_generated:
+        return total
     path, largest = max(parts, key=lambda part: part[1])
     raise BudgetError([
         f"{loaded.source}:{_line_for(path, loaded.lines)}: {_format_path(path)}: the scenario would generate "
@@ -349,9 +349,9 @@ def parse_scenario(text: str, source: str, schema: dict,
         if more:
             messages.append(_more_line(source, more, at_least, len(problems)))
         raise ScenarioError(messages)
-    _check_budget(data, sizers or {}, limits, loaded)
+    generated = _check_budget(data, sizers or {}, limits, loaded)
     return Scenario(name=data["name"], description=data.get("description", ""), seed=int(data.get("seed", 0)),
-                    clock=data.get("clock"), document=data, source=source)
+                    clock=data.get("clock"), document=data, source=source, generated=generated)
 
 
 def bundled_names() -> list[str]:

@@ -4,6 +4,7 @@ before anything is built; bounded validation of huge or broken documents."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import subprocess
 import sys
 
@@ -156,3 +157,32 @@ def test_aliases_still_count_expanded():
     text = "name: x\nfaults:\n  - &r {action: {kind: reset}}\n" + "  - *r\n" * 40
     with pytest.raises(ScenarioError, match="more than 100 values"):
         check_scenario_text(text, "x.yaml", Settings(max_scenario_values=100))
+
+
+def test_scenarios_of_all_tenants_are_bounded_together():
+    """Each tenant may load its own scenario: the records of all of them held at once are bounded too."""
+    def history(name: str, days: int) -> str:
+        return (f"name: {name}\nclock: 2024-03-01T00:00:00Z\ntwentythree:\n  sites:\n    - domain: a.example\n"
+                f"      history: {{generate: {{days: {days}, photos: ['1', '2']}}}}\n")
+
+    app = create_app(history("base", 50), max_generated_total=500)  # the base: 100 records
+    web = app.test_client()
+    for name in ("t1", "t2"):  # 200 records each, held by their tenants
+        response = web.put("/_emulator/scenario", data=history(name, 100), headers=tenant(name),
+                           content_type="application/yaml")
+        assert response.status_code == 200, response.json
+    refused = web.put("/_emulator/scenario", data=history("t3", 100), headers=tenant("t3"),
+                      content_type="application/yaml")
+    assert refused.status_code == 422
+    assert refused.json["messages"] == [
+        "<document>:1: this scenario generates 200 records and the scenarios in use (the server's and the "
+        "tenants') hold 500, over the 500 of the max_generated_total setting (serve --max-generated-total N); "
+        "DELETE /_emulator/tenant or a smaller scenario frees some"]
+    assert web.delete("/_emulator/tenant", headers=tenant("t1")).json["dropped"] is True
+    gc.collect()  # t1's scenario is also in the cache: it goes first when room is needed
+    assert web.put("/_emulator/scenario", data=history("t3", 100), headers=tenant("t3"),
+                   content_type="application/yaml").status_code == 200
+
+
+def tenant(name: str) -> dict[str, str]:
+    return {"X-Emulator-Tenant": name}

@@ -20,7 +20,7 @@ from .models import ApiKey, Prepared
 NAME = "apivideo"
 TOKEN_LIFETIME_S = 3600
 REFRESH_PREFIX = "def50200"
-DEFAULT_MAX_TOKENS = 1_000  # live access tokens, and unused refresh tokens, per tenant
+DEFAULT_MAX_TOKENS = 500  # live access tokens, and unused refresh tokens, per tenant
 NEVER = 2**62  # expiry of a refresh token: the vendor documents no lifetime, they live until used
 
 
