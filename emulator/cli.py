@@ -44,7 +44,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"analytics-emulator serve: {exc}", file=sys.stderr)
         return 1
     try:
-        server = make_server(app, args.host, args.port, verbose=args.verbose)
+        server = make_server(app, args.host, args.port, verbose=args.verbose, max_connections=args.max_connections,
+                             keep_alive_timeout=args.keep_alive_timeout, head_timeout=args.head_timeout,
+                             body_timeout=args.body_timeout)
+    except ValueError as exc:
+        print(f"analytics-emulator serve: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -111,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--journal-cap", type=int, default=None, help="journal entries kept per tenant (100000)")
     serve.add_argument("--max-tenants", type=int, default=None, help="tenants kept before LRU eviction (256)")
     serve.add_argument("--max-body-bytes", type=int, default=None, help="request body cap, 413 past it (1 MiB)")
-    serve.add_argument("--hang-max-ms", type=float, default=None, help="longest `hang` fault (30000)")
+    serve.add_argument("--hang-max-ms", "--fault-max-ms", dest="hang_max_ms", type=float, default=None,
+                       help="longest a fault may hold an answer: hang, latency, slow_body (30000)")
+    serve.add_argument("--max-connections", type=int, default=None,
+                       help="open connections served at once; more get 503 (1000)")
+    serve.add_argument("--keep-alive-timeout", type=float, default=None, help="seconds an idle connection is kept (60)")
+    serve.add_argument("--head-timeout", type=float, default=None, help="seconds to send a request head (10)")
+    serve.add_argument("--body-timeout", type=float, default=None, help="seconds to send a request body (30)")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
     serve.set_defaults(func=_serve)
     validate = sub.add_parser("validate", help="check scenario files")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -14,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from .clock import Clock
+from .control.guard import normalize_pattern
 from .core import Vendor
 from .faults import RULE_SCHEMA, FaultBook, check_fault_rules
 from .journal import DEFAULT_CAP, DEFAULT_HEADER_BYTES, DEFAULT_MAX_BYTES, Journal, JournalBudget
+from .jsonbody import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
 from .quota import Quota
 from .scenario import (
     MAX_MESSAGES,
@@ -43,6 +46,7 @@ OPTION = {
     "max_fault_rules": "--max-fault-rules", "journal_bytes": "--journal-bytes",
     "journal_header_bytes": "--journal-header-bytes", "max_tokens": "--max-tokens",
     "max_ingested_sessions": "--max-ingested-sessions", "max_ingested_events": "--max-ingested-events",
+    "max_nesting_depth": "--max-nesting-depth", "allowed_hosts": "--allowed-host",
 }
 
 
@@ -57,6 +61,10 @@ class Settings:
     journal_body_bytes: int = 64 * 1024
     hang_max_ms: float = 30_000
     control_token: str | None = None
+    #: Host names the control API and dashboard also answer, besides loopback (docs/security.md)
+    allowed_hosts: tuple[str, ...] = ()
+    #: how deep arrays/objects may nest in a JSON body or a YAML scenario
+    max_nesting_depth: int = DEFAULT_MAX_DEPTH
     #: records one scenario may generate (history entries, sessions, events), checked before building
     max_generated: int = 1_000_000
     #: records of every scenario held in memory together (the base one, the tenants', the cached ones)
@@ -83,8 +91,14 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
-            raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
+        if (isinstance(self.hang_max_ms, bool) or not isinstance(self.hang_max_ms, (int, float))
+                or not math.isfinite(self.hang_max_ms) or self.hang_max_ms < 0):
+            raise ValueError(f"hang_max_ms: expected a finite number of 0 or more, got {self.hang_max_ms!r}")
+        depth = self.max_nesting_depth
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= HIGHEST_MAX_DEPTH:
+            raise ValueError(f"max_nesting_depth: expected an integer from 1 to {HIGHEST_MAX_DEPTH} "
+                             f"(deeper would exhaust Python's stack), got {depth!r}")
+        object.__setattr__(self, "allowed_hosts", check_allowed_hosts(self.allowed_hosts))
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Settings:
@@ -96,6 +110,15 @@ class Settings:
                 suffix = f"did you mean {hint[0]!r}?" if hint else f"the settings: {', '.join(names)}"
                 raise TypeError(f"unknown setting {key!r} ({suffix})")
         return cls(**options)
+
+
+def check_allowed_hosts(entries: Any) -> tuple[str, ...]:
+    """``allowed_hosts`` as a tuple of lower-case patterns (None: none); ValueError saying how to write a bad one."""
+    if entries is None:
+        return ()
+    if isinstance(entries, str) or not isinstance(entries, Iterable):
+        raise ValueError(f"allowed_hosts: expected a list of host names, got {entries!r}")
+    return tuple(normalize_pattern(entry) for entry in entries)
 
 
 def scenario_limits(settings: Settings) -> Limits:
@@ -139,7 +162,8 @@ def check_scenario_text(text: str, source: str, settings: Settings | None = None
     vendors = all_vendors()
     settings = settings or Settings()
     scenario = parse_scenario(text, source, scenario_schema(vendors), scenario_checks(vendors),
-                              limits=scenario_limits(settings), sizers=scenario_sizers(vendors))
+                              settings.max_nesting_depth, limits=scenario_limits(settings),
+                              sizers=scenario_sizers(vendors))
     check_fault_count(scenario, settings)
     for vendor in vendors:
         vendor.prepare(scenario.section(vendor.name), scenario)
@@ -168,7 +192,8 @@ class Emulator:
 
     # -- scenarios -------------------------------------------------------------------------------
     def parse(self, text: str, source: str) -> Scenario:
-        scenario = parse_scenario(text, source, self.schema, self.checks, limits=self.limits, sizers=self.sizers)
+        scenario = parse_scenario(text, source, self.schema, self.checks, self.settings.max_nesting_depth,
+                                  limits=self.limits, sizers=self.sizers)
         check_fault_count(scenario, self.settings)
         return scenario
 

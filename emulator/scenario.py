@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from .clock import parse_instant
+from .jsonbody import DEFAULT_MAX_DEPTH
 
 BUNDLED_DIR = Path(__file__).parent / "scenarios"
 
@@ -82,12 +84,14 @@ class _Loaded:
     lines: dict[Path_, int] = field(default_factory=dict)
     texts: dict[Path_, str] = field(default_factory=dict)
     nodes: int = 0
+    max_depth: int = DEFAULT_MAX_DEPTH
     max_nodes: int = MAX_NODES
     hint: str = ""
 
 
 # libyaml's parser when PyYAML was built with it: six times faster than the pure-Python one, which
-# is what keeps a refusal of a large document under a second (the nodes and marks are the same)
+# is what keeps a refusal of a large document under a second (the nodes and marks are the same).
+# Its composer recurses in C, so depth is checked on the parser's events first (_check_events).
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -101,38 +105,54 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _count_events(text: str, source: str, max_nodes: int, hint: str) -> None:
-    """Refuse a document too big to compose, from its parser events (cheap: no node is built).
+def _too_deep(source: str, line: int, max_depth: int) -> ScenarioError:
+    return ScenarioError([f"{source}:{line}: lists/mappings nest deeper than {max_depth} levels "
+                          "(the max_nesting_depth setting): not a scenario this emulator will load"])
 
-    Composing is what costs (about 4 us a node): counting events first keeps the refusal of a
-    huge document fast. A collection has two events, a scalar or an alias one; syntax errors are
-    left to the real parse, which reports them with their line.
+
+def _check_events(text: str, source: str, max_nodes: int, max_depth: int, hint: str) -> None:
+    """Refuse a document too big or too deep to compose, from its parser events (no node is built).
+
+    Composing is what costs (about 4 us a node) and libyaml's composer recurses once per level:
+    counting events first keeps the refusal of a huge document fast and of a deep one safe. A
+    collection has two events, a scalar or an alias one; syntax errors are left to the real
+    parse, which reports them with their line.
     """
-    loader = _Loader(text)
     try:
-        events = 0
+        loader = _Loader(text)
+    except yaml.YAMLError:
+        return
+    try:
+        events = depth = 0
         while loader.check_event():
             event = loader.get_event()
             events += 1
             if events > 2 * max_nodes + 4:
                 raise ScenarioError([f"{source}:{event.start_mark.line + 1}: more than {max_nodes:,} values: "
                                      f"not a scenario this emulator will load{hint}"])
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > max_depth:
+                    raise _too_deep(source, event.start_mark.line + 1, max_depth)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
     except yaml.YAMLError:
         return
     finally:
         loader.dispose()
 
 
-def _load_yaml(text: str, source: str, max_nodes: int = MAX_NODES, hint: str = "") -> _Loaded:
+def _load_yaml(text: str, source: str, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: int = MAX_NODES,
+               hint: str = "") -> _Loaded:
     """Parse YAML into plain data, remembering each path's line and each scalar's source text."""
-    _count_events(text, source, max_nodes, hint)
+    _check_events(text, source, max_nodes, max_depth, hint)
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
         raise ScenarioError([f"{source}:1: not valid YAML: {exc}"]) from None
     try:
         node = loader.get_single_node()
-        loaded = _Loaded(None, source, max_nodes=max_nodes, hint=hint)
+        loaded = _Loaded(None, source, max_depth=max_depth, max_nodes=max_nodes, hint=hint)
         loaded.data = _construct(loader, node, (), loaded) if node is not None else None
         return loaded
     except yaml.MarkedYAMLError as exc:
@@ -152,6 +172,8 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
                              f"(are YAML aliases expanding?): not a scenario this emulator will load"
                              f"{out.hint}"])
     out.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.CollectionNode) and len(path) >= out.max_depth:  # aliases nest too, even in a loop
+        raise _too_deep(out.source, node.start_mark.line + 1, out.max_depth)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[str, Any] = {}
@@ -170,7 +192,11 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, item, path + (i,), out) for i, item in enumerate(node.value)]
     out.texts[path] = node.value
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, float) and not math.isfinite(value):  # .nan/.inf would make the answers invalid JSON
+        raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: {_format_path(path) or '(top)'}: "
+                             f"{node.value!r} is not a finite number (JSON has no NaN or Infinity)"])
+    return value
 
 
 def _format_path(path: Iterable) -> str:
@@ -315,8 +341,8 @@ def _check_budget(data: dict, sizers: Mapping[str, Sizer], limits: Limits, loade
 
 
 def parse_scenario(text: str, source: str, schema: dict,
-                   checks: Mapping[str, Checker] | None = None, *, limits: Limits | None = None,
-                   sizers: Mapping[str, Sizer] | None = None) -> Scenario:
+                   checks: Mapping[str, Checker] | None = None, max_depth: int = DEFAULT_MAX_DEPTH, *,
+                   limits: Limits | None = None, sizers: Mapping[str, Sizer] | None = None) -> Scenario:
     """Load, coerce and validate a scenario text; raise ScenarioError with the problems found.
 
     At most ``limits.max_messages`` problems are listed (then how many more there were), so that
@@ -324,7 +350,7 @@ def parse_scenario(text: str, source: str, schema: dict,
     document whose ``sizers`` add up to more records is refused (BudgetError) before any is built.
     """
     limits = limits or Limits()
-    loaded = _load_yaml(text, source, limits.max_values, limits.values_hint)
+    loaded = _load_yaml(text, source, max_depth, limits.max_values, limits.values_hint)
     data = loaded.data
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least 'name', got {_describe(data)}"])
