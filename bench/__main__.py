@@ -16,7 +16,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from . import chart, data_figures, docs, machine, procs, report
+from . import bounds, chart, data_figures, docs, machine, procs, report
 from .compare import measure_serving, measure_startups, starters
 from .emulator_figures import large_video, plugin_overhead
 from .peers import Peers, ensure_peers
@@ -66,6 +66,12 @@ def measure_emulator_only(plan: Plan, results: dict, errors: list[str]) -> None:
         results["apivideo_data"] = data_figures.report(plan.sessions, 1.0 if plan.quick else 2.0)
     except (AssertionError, RuntimeError, OSError) as exc:
         errors.append(f"api.video /data/*: {exc}")
+    print("bounded memory and refusals (bench/bounds.py) ...", flush=True)
+    try:
+        results["bounds"] = bounds.measure_bounds(quick=plan.quick)
+        print("\n".join(bounds.describe(results["bounds"])), flush=True)
+    except (RuntimeError, OSError, KeyError, ValueError) as exc:
+        errors.append(f"bounds: {exc}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

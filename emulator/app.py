@@ -25,7 +25,7 @@ def create_app(scenario: Any = "default", *, seed: int | None = None,
     Raises ScenarioError when the scenario is not valid.
     """
     app = Flask(__name__)
-    options = Settings(**settings)
+    options = Settings.from_options(settings)
     app.config.update(MAX_CONTENT_LENGTH=options.max_body_bytes, MAX_FORM_MEMORY_SIZE=options.max_param_bytes,
                       JSON_SORT_KEYS=False)
     app.json.sort_keys = False

@@ -32,6 +32,8 @@ class Vendor:
     openapi_paths: dict = field(default_factory=dict)
     openapi_components: dict = field(default_factory=dict)
     check_scenario: Callable[[dict], list] | None = None
+    #: (path in the section, records) per part of a valid section that generates data (the scenario budget)
+    generated_size: Callable[[dict], list] | None = None
     extra_blueprints: tuple = ()
 
 

@@ -7,6 +7,7 @@ the first (in the order added) that *fires* wins; a rule that matches but declin
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import itertools
 import math
@@ -24,6 +25,7 @@ TRANSPORT_KINDS = ("reset", "empty", "truncate", "slow_body", "hang")
 KINDS = ("status", "error", "latency", "rate_limit") + TRANSPORT_KINDS
 APIS = ("apivideo", "twentythree", "any")
 DEFAULT_HANG_MAX_MS = 30_000
+DEFAULT_MAX_RULES = 1_000
 
 _HEADER_VALUE = {"type": "string", "pattern": "^[\\x20-\\x7e\\x80-\\xff\\t]*$",
                  "x-expected": "a header value: Latin-1 text without line breaks"}
@@ -76,7 +78,8 @@ RULE_SCHEMA: dict = {
                 for kind, fields in _ACTION_FIELDS.items()
             ],
         },
-        "times": {"type": "integer", "minimum": 0, "x-expected": "a count of 0 or more"},
+        "times": {"type": "integer", "minimum": 1,
+                  "x-expected": "a count of 1 or more (leave times out to fire on every match)"},
         "after": {"type": "integer", "minimum": 0, "x-expected": "a count of 0 or more"},
         "probability": {"type": "number", "minimum": 0, "maximum": 1, "x-expected": "a number from 0 to 1"},
         "until": {"type": "string", "x-expected": "an ISO-8601 instant"},
@@ -98,6 +101,34 @@ def _glob_problem(pattern: str) -> str | None:
         elif ch == "]" and depth:
             depth -= 1
     return "unbalanced '[' in the glob" if depth else None
+
+
+def _path_problem(pattern: str) -> str | None:
+    """A path glob that can never match a request path: say how to write it instead."""
+    if not pattern.startswith(("/", "*")):
+        return f"a path starts with '/': write '/{pattern}'"
+    if "?" in pattern and "=" in pattern.partition("?")[2]:  # a lone ? is a glob wildcard
+        path, _, query = pattern.partition("?")
+        return (f"the path never contains the query string: write path {path!r} and put the parameters in "
+                f"match.params (such as {{\"{query.partition('=')[0] or 'name'}\": \"...\"}})")
+    return None
+
+
+_ACTION_KEYS = sorted({"kind", *(key for fields in _ACTION_FIELDS.values() for key in fields)})
+
+
+def _check_action_keys(action: Any) -> None:
+    """A key no kind knows (``stauts``) is named first: "'kind' is required" would hide the typo."""
+    if not isinstance(action, dict):
+        return
+    for key in action:
+        if key not in _ACTION_KEYS:
+            hint = difflib.get_close_matches(key, _ACTION_KEYS, n=1)
+            suffix = f"did you mean '{hint[0]}'?" if hint else f"the action keys: {', '.join(_ACTION_KEYS)}"
+            raise FaultError(f"action.{key}: unknown key '{key}' ({suffix})")
+    if "kind" not in action:
+        raise FaultError(f"action.kind is required: one of {', '.join(KINDS)} (status=... alone implies "
+                         f"kind 'status' in the Python client)")
 
 
 @dataclass
@@ -162,12 +193,13 @@ def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HAN
 
     if not isinstance(data, dict):
         raise FaultError(f"a fault rule is a JSON object, got {type(data).__name__}")
+    _check_action_keys(data.get("action"))
     errors = sorted(_RULE_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         path, message = _message(errors[0])
         raise FaultError(f"{_format_path(path) or 'rule'}: {message}")
     match = dict(data.get("match", {}))
-    if "path" in match and (problem := _glob_problem(match["path"])):
+    if "path" in match and (problem := _glob_problem(match["path"]) or _path_problem(match["path"])):
         raise FaultError(f"match.path: {problem}, got {match['path']!r}")
     if "method" in match:
         match["method"] = match["method"].upper()
@@ -207,20 +239,25 @@ def _limit_durations(action: dict[str, Any], max_ms: float) -> list[str]:
 def check_fault_rules(rules: list) -> list[tuple[tuple, str]]:
     """Scenario check: every rule parses and ids are unique; (path, message) per problem."""
     problems = []
-    book = FaultBook()
+    ids: set[str] = set()
     for index, rule in enumerate(rules):
         try:
-            book.add(rule, origin="scenario")
+            parsed = parse_rule(rule, generated_id=f"fault-{index + 1}", origin="scenario")
         except FaultError as exc:
             problems.append(((index,), str(exc)))
+            continue
+        if parsed.id in ids:
+            problems.append(((index,), f"id: a rule with id {parsed.id!r} exists already"))
+        ids.add(parsed.id)
     return problems
 
 
 class FaultBook:
     """A tenant's rules, in the order added, and the counter that names rules without an id."""
 
-    def __init__(self, hang_max_ms: float = DEFAULT_HANG_MAX_MS):
+    def __init__(self, hang_max_ms: float = DEFAULT_HANG_MAX_MS, max_rules: int = DEFAULT_MAX_RULES):
         self.hang_max_ms = hang_max_ms
+        self.max_rules = max_rules
         self._rules: list[FaultRule] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -231,6 +268,9 @@ class FaultBook:
                               origin=origin)
             if any(r.id == rule.id for r in self._rules):
                 raise FaultError(f"id: a rule with id {rule.id!r} exists already")
+            if len(self._rules) >= self.max_rules:
+                raise FaultError(f"this tenant holds {self.max_rules:,} rules already, the most it may (the "
+                                 f"max_fault_rules setting, serve --max-fault-rules N); delete some first")
             self._rules.append(rule)
             return rule
 
@@ -272,6 +312,9 @@ class FaultBook:
 
     def load(self, items: list[dict]) -> None:
         """Restore rules with their counters (inverse of :meth:`export`)."""
+        if len(items) > self.max_rules:
+            raise FaultError(f"{len(items):,} rules, over the {self.max_rules:,} a tenant holds (the "
+                             f"max_fault_rules setting, serve --max-fault-rules N)")
         rules = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):

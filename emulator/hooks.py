@@ -24,6 +24,7 @@ STATE_KEY = "emulator.state"
 # On an answer made from a fault rule's own ``body``: whatever text a rule carries, a browser that
 # opens it runs no script and guesses no type (the rule's author is not the page's author).
 FAULT_BODY_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 log = logging.getLogger("emulator")
 
 
@@ -84,6 +85,8 @@ def _before() -> Response | None:
     state = RequestState(None, vendor, vendor.name if vendor else "unknown", time.perf_counter())
     environ[STATE_KEY] = state
     _check_length()
+    if request.mimetype in FORM_TYPES:
+        request.get_data(cache=True)  # the form parser then reads this copy, and the journal keeps the bytes
     try:
         state.tenant = tenant = current_tenant()
     except TenantError as exc:
@@ -93,8 +96,7 @@ def _before() -> Response | None:
     if not tenant.faults:
         return None
     params = dict(request.args.items())
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
         params.update(request.form.items())
     rule = tenant.faults.select(state.now, tenant.random("faults").random, api=state.api, method=request.method,
                                 path=path, params=params, headers=request.headers)
@@ -148,7 +150,7 @@ def _after(response: Response) -> Response:
     tenant = state.tenant or current_tenant()
     settings = current_emulator().settings
     try:
-        body = request.get_data(cache=True)[: settings.journal_body_bytes]
+        body = request.get_data(cache=True)  # the journal cuts it to journal_body_bytes, marking the cut
     except HTTPException:  # over the size cap: the request is journaled without its body
         body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>".encode()
     headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]
@@ -171,13 +173,27 @@ def _after(response: Response) -> Response:
     return response
 
 
+def _control_message(exc: HTTPException, allowed: list[str]) -> str:
+    """Routing errors of the control API say what exists instead of Werkzeug's generic text."""
+    if exc.code == 404:
+        return (f"no control route {request.method} {request.path} "
+                f"(the control routes are listed at {CONTROL_PREFIX}/openapi.json)")
+    if exc.code == 405 and allowed:
+        return f"{request.path} does not answer {request.method} (allowed: {', '.join(allowed)})"
+    return exc.description or exc.name
+
+
 def _http_error(exc: HTTPException) -> Response:
     """Routing 404/405, 413 and friends in the format of whoever owns the path."""
     if is_control(request.path):
-        response = control_error(exc.code or 500, exc.description or exc.name)
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
+        response = control_error(exc.code or 500, _control_message(exc, allowed))
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response
+    if request.path == "/":
+        return control_error(404, "no emulated route at /: the dashboard is at /_emulator/ui, the routes of the "
+                                  "control API and of both emulated APIs at /_emulator/openapi.json")
     vendor = current_emulator().vendor_for(request.path)
     if vendor is not None:
         return vendor.error_response(exc.code or 500, exc.description)

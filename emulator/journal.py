@@ -1,9 +1,16 @@
-"""The request journal: what the code under test sent, newest last, bounded."""
+"""The request journal: what the code under test sent, newest last, bounded.
+
+Bounded three ways: entries per tenant (``cap``), bytes per entry (a body or the headers past
+their own cap are cut and marked), and bytes over *every* tenant's journal together
+(:class:`JournalBudget`): past it the oldest entry of any tenant is dropped and counted in that
+journal's ``dropped``, so the journal costs at most about ``max_bytes`` whatever the traffic.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import itertools
+import json
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -11,6 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_CAP = 100_000
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+DEFAULT_BODY_BYTES = 64 * 1024
+DEFAULT_HEADER_BYTES = 16 * 1024
+ENTRY_OVERHEAD = 700  # bytes of Python objects around an entry's own strings (measured by `make bench`)
 
 
 def _header_name(key: str) -> str:
@@ -31,11 +42,19 @@ def _flat_query(query_string: str) -> dict[str, Any]:
     return out
 
 
+def truncation_marker(kept: int, size: int) -> str:
+    """What a cut body or header value ends with, so nobody mistakes it for what was sent."""
+    return f"...[analytics-emulator: truncated, {kept:,} of {size:,} bytes kept]"
+
+
 class RawEntry:
-    """A journal entry as captured on the hot path; turned into a dict only when read."""
+    """A journal entry as captured on the hot path; turned into a dict each time it is read.
+
+    No decoded copy is cached: reading the journal would otherwise keep a second copy of every
+    body it ever returned, for as long as the entry lives.
+    """
 
     __slots__ = (
-        "_dict",
         "api",
         "body",
         "duration_ms",
@@ -49,6 +68,7 @@ class RawEntry:
         "remote_addr",
         "status",
         "time",
+        "truncated",
     )
 
     def __init__(self, time: str, api: str, method: str, path: str, query_string: str,
@@ -59,7 +79,7 @@ class RawEntry:
         self.query_string, self.environ_headers, self.body = query_string, environ_headers, body
         self.remote_addr, self.status, self.fault, self.fault_kind = remote_addr, status, fault, fault_kind
         self.duration_ms = duration_ms
-        self._dict: dict | None = None
+        self.truncated: dict[str, int] | None = None  # field -> bytes received, when cut
 
     def get(self, key: str, default: Any = None) -> Any:
         return getattr(self, key, default)
@@ -67,17 +87,48 @@ class RawEntry:
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
 
+    def clip(self, body_bytes: int, header_bytes: int) -> RawEntry:
+        """Cut the body and the headers to their caps, marking what was cut (in place)."""
+        truncated = {}
+        if len(self.body) > body_bytes:
+            truncated["body"] = len(self.body)
+            self.body = self.body[:body_bytes]
+        total = sum(len(k) + len(v) for k, v in self.environ_headers)
+        if total > header_bytes:
+            truncated["headers"] = total
+            kept, room = [], header_bytes
+            for key, value in self.environ_headers:
+                if len(key) + len(value) > room:
+                    if room > len(key):
+                        cut = value[:room - len(key)]
+                        kept.append((key, cut + truncation_marker(len(cut), len(value))))
+                    break
+                kept.append((key, value))
+                room -= len(key) + len(value)
+            self.environ_headers = kept
+        self.truncated = truncated or None
+        return self
+
+    def size(self) -> int:
+        """Bytes this entry holds, about (what the journal's byte budget counts)."""
+        return (ENTRY_OVERHEAD + len(self.body) + len(self.path) + len(self.query_string) + len(self.method)
+                + sum(len(k) + len(v) + 120 for k, v in self.environ_headers))
+
     def to_dict(self) -> dict[str, Any]:
-        if self._dict is None:
-            self._dict = {
-                "id": self.id, "time": self.time, "api": self.api, "method": self.method, "path": self.path,
-                "query": _flat_query(self.query_string),
-                "headers": {_header_name(k): v for k, v in self.environ_headers},
-                "body": self.body.decode("utf-8", "replace"), "remote_addr": self.remote_addr,
-                "status": self.status, "fault": self.fault, "fault_kind": self.fault_kind,
-                "duration_ms": round(self.duration_ms, 3),
-            }
-        return self._dict
+        body = self.body.decode("utf-8", "replace")
+        if self.truncated and "body" in self.truncated:
+            body += truncation_marker(len(self.body), self.truncated["body"])
+        data = {
+            "id": self.id, "time": self.time, "api": self.api, "method": self.method, "path": self.path,
+            "query": _flat_query(self.query_string),
+            "headers": {_header_name(k): v for k, v in self.environ_headers},
+            "body": body, "remote_addr": self.remote_addr,
+            "status": self.status, "fault": self.fault, "fault_kind": self.fault_kind,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+        if self.truncated:
+            data["truncated"] = dict(self.truncated)
+        return data
 
 
 def _as_dict(entry: Any) -> dict[str, Any]:
@@ -97,32 +148,129 @@ def _check_entry(index: int, entry: Any) -> None:
                              f"got {entry.get(key, 'nothing')!r}"[:200])
 
 
+def _dict_size(entry: dict) -> int:
+    return ENTRY_OVERHEAD + len(json.dumps(entry, separators=(",", ":")))
+
+
+class _Slot:
+    """An entry in its journal and in the shared ledger; ``live`` turns False once it left its journal."""
+
+    __slots__ = ("entry", "journal", "live", "size")
+
+    def __init__(self, journal: Journal, entry: Any, size: int) -> None:
+        self.journal, self.entry, self.size, self.live = journal, entry, size, True
+
+
+class JournalBudget:
+    """The byte cap over every tenant's journal of one process, and the lock they all share.
+
+    The ledger lists every kept entry in arrival order, whatever its tenant; past ``max_bytes``
+    the oldest is dropped from its journal. Entries that left their journal first (cleared, or
+    over their journal's own entry cap) stay in the ledger as dead slots until it is compacted.
+    A dropped tenant's entries count until they age out, so memory stays bounded either way.
+    One lock for all journals: the work under it is an append, and no lock order can deadlock.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self.dropped = 0
+        self.lock = threading.Lock()
+        self._ledger: deque[_Slot] = deque()
+        self._dead = 0
+
+    def charge(self, slot: _Slot) -> None:
+        """Count a new slot and drop the oldest entries past the cap (the newest is always kept). Lock held."""
+        self._ledger.append(slot)
+        self.used += slot.size
+        while self.used > self.max_bytes and len(self._ledger) > 1:
+            oldest = self._ledger.popleft()
+            if not oldest.live:
+                self._dead -= 1
+                continue
+            oldest.live = False
+            self.used -= oldest.size
+            oldest.journal._remove(oldest)
+            oldest.journal.dropped += 1
+            self.dropped += 1
+
+    def release(self, slot: _Slot) -> None:
+        """A slot left its journal. Lock held."""
+        slot.live = False
+        self.used -= slot.size
+        self._dead += 1
+        if self._dead > 1024 and self._dead > len(self._ledger) // 2:
+            self._ledger = deque(s for s in self._ledger if s.live)
+            self._dead = 0
+
+
 @dataclass
 class Journal:
-    """A bounded list of request entries; when full, the oldest is dropped and counted."""
+    """A bounded list of request entries; when full, the oldest is dropped and counted.
+
+    With a :class:`JournalBudget` (every tenant's journal shares the app's), its bytes count
+    against the process-wide cap too and it shares the budget's lock.
+    """
 
     cap: int = DEFAULT_CAP
     dropped: int = 0
-    _entries: deque = field(default_factory=deque)
+    budget: JournalBudget | None = None
+    body_bytes: int = DEFAULT_BODY_BYTES
+    header_bytes: int = DEFAULT_HEADER_BYTES
+    _entries: deque = field(default_factory=deque)  # of _Slot, oldest first
     _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.budget is not None:
+            self._lock = self.budget.lock
+
+    def _remove(self, slot: _Slot) -> None:
+        """Take ``slot`` (normally the oldest) out of this journal. Lock held."""
+        if self._entries and self._entries[0] is slot:
+            self._entries.popleft()
+        else:
+            self._entries.remove(slot)
+
+    def _drop(self, slot: _Slot) -> None:
+        """Remove ``slot`` past this journal's own cap, and count it. Lock held."""
+        self._remove(slot)
+        self.dropped += 1
+        self._release(slot)
+
+    def _release(self, slot: _Slot) -> None:
+        if self.budget is not None:
+            self.budget.release(slot)
+        else:
+            slot.live = False
+
     def record(self, entry: RawEntry) -> RawEntry:
-        """Append an entry (its ``id`` is assigned here) and return it."""
+        """Cut the entry to the caps, append it (its ``id`` is assigned here) and return it."""
+        entry.clip(self.body_bytes, self.header_bytes)
+        slot = _Slot(self, entry, entry.size())
         with self._lock:
             entry.id = next(self._ids)
-            self._entries.append(entry)
+            self._entries.append(slot)
             while len(self._entries) > self.cap:
-                self._entries.popleft()
-                self.dropped += 1
+                self._drop(self._entries[0])
+            if self.budget is not None:
+                self.budget.charge(slot)
         return entry
 
     def clear(self) -> None:
         with self._lock:
+            for slot in self._entries:
+                self._release(slot)
             self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes the kept entries hold, about."""
+        with self._lock:
+            return sum(slot.size for slot in self._entries)
 
     def query(self, *, api: str | None = None, method: str | None = None, path: str | None = None,
               status: int | None = None, since: str | None = None,
@@ -130,7 +278,7 @@ class Journal:
               limit: int | None = None) -> tuple[int, list[dict]]:
         """Entries matching every filter given: (total before ``limit``, the newest ``limit`` of them)."""
         with self._lock:
-            entries = list(self._entries)
+            entries = [slot.entry for slot in self._entries]
         method = method.upper() if method else None
         matched = [
             e for e in entries
@@ -149,7 +297,7 @@ class Journal:
 
     def export(self) -> dict:
         with self._lock:
-            entries = list(self._entries)
+            entries = [slot.entry for slot in self._entries]
         return {"cap": self.cap, "dropped": self.dropped, "entries": [_as_dict(e) for e in entries]}
 
     def load(self, data: dict) -> None:
@@ -159,8 +307,17 @@ class Journal:
             raise ValueError("journal.entries: expected a list")
         for index, entry in enumerate(entries):
             _check_entry(index, entry)
+        slots = [_Slot(self, entry, _dict_size(entry)) for entry in entries]
         with self._lock:
-            self._entries = deque(entries)
+            for slot in self._entries:
+                self._release(slot)
+            self._entries = deque()
             self.dropped = int(data.get("dropped", 0))
-            last = max((e.get("id", 0) for e in self._entries), default=0)
+            for slot in slots:
+                self._entries.append(slot)
+                while len(self._entries) > self.cap:
+                    self._drop(self._entries[0])
+                if self.budget is not None:
+                    self.budget.charge(slot)
+            last = max((e.get("id", 0) for e in entries), default=0)
             self._ids = itertools.count(last + 1)

@@ -21,7 +21,7 @@ import urllib.parse
 from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -57,14 +57,39 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "analytics-emulator scenario (bundled name or YAML file)")
 
 
+_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def _scenario_path(spec: Spec, *bases: Path) -> Spec:
-    """A relative file name is looked up next to the test file / the invocation dir; names stay names."""
-    if isinstance(spec, (str, Path)) and "\n" not in str(spec):
-        for base in bases:
-            candidate = base / spec
-            if candidate.suffix in (".yaml", ".yml", ".json") and candidate.is_file():
-                return candidate
+    """A relative file name is looked up next to the test file / the invocation dir; names stay names.
+
+    A spec that can only be a file (a YAML/JSON suffix or a directory part) and is found nowhere
+    fails the test with every place it was looked for.
+    """
+    if not isinstance(spec, (str, Path)) or "\n" in str(spec):
+        return spec
+    candidates = list(dict.fromkeys(base / spec for base in bases))
+    for candidate in candidates:
+        if candidate.suffix in _FILE_SUFFIXES and candidate.is_file():
+            return candidate
+    text = str(spec)
+    if isinstance(spec, Path) or Path(text).suffix in _FILE_SUFFIXES or "/" in text or "\\" in text:
+        if Path(text).is_file():
+            return Path(text)
+        places = ", ".join(str(c) for c in candidates) or str(Path(text).resolve())
+        pytest.fail(f"analytics-emulator: scenario file {text!r} not found (looked for {places})", pytrace=False)
     return spec
+
+
+def _fail(what: str, exc: Exception) -> NoReturn:
+    """One line instead of a traceback through the plugin: the user's input is what is wrong."""
+    body = getattr(exc, "body", None)  # an EmulatorError: the server's {"error", "messages"} answer
+    messages = getattr(exc, "messages", None) or (body.get("messages") if isinstance(body, dict) else None) \
+        or [str(exc)]
+    if not isinstance(messages, list) or not messages:
+        messages = [str(exc)]
+    more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+    pytest.fail(f"analytics-emulator: {what}: {messages[0]}{more}", pytrace=False)
 
 
 class _Runtime:
@@ -85,8 +110,20 @@ class _Runtime:
     def app(self) -> Flask:
         if self._app is None:
             from .app import create_app
+            from .scenario import ScenarioError
 
-            self._app = create_app(self.scenario or "default", seed=self.seed, **self.settings)
+            if not isinstance(self.settings, dict):
+                pytest.fail(f"analytics-emulator: analytics_emulator_settings must return a dict of create_app "
+                            f"settings, got {type(self.settings).__name__}", pytrace=False)
+            problem: tuple[str, Exception] | None = None
+            try:
+                self._app = create_app(self.scenario or "default", seed=self.seed, **self.settings)
+            except ScenarioError as exc:
+                problem = (f"scenario {str(self.scenario or 'default')!r}", exc)
+            except (TypeError, ValueError) as exc:
+                problem = ("analytics_emulator_settings", exc)
+            if problem is not None:  # outside the except: no "during handling of the above exception"
+                _fail(*problem)
         return self._app
 
     @property
@@ -104,7 +141,11 @@ class _Runtime:
                     if not worker:  # serially the default tenant is used: the probe is not needed again
                         probe.drop_tenant()
                 except EmulatorError as exc:
-                    pytest.fail(f"--emulator-url {self.remote_url}: {exc}", pytrace=False)
+                    hint = ""
+                    if exc.status == 401:
+                        hint = (" (pass the server's --control-token with --emulator-token TOKEN)" if not self.token
+                                else " (--emulator-token is not the server's --control-token)")
+                    pytest.fail(f"--emulator-url {self.remote_url}: {exc}{hint}", pytrace=False)
                 # Serially the default tenant, so the code under test needs no header; xdist workers
                 # sharing the server each get a tenant of their own.
                 client = EmulatorClient(self.remote_url, tenant if worker else None, self.token)
@@ -136,15 +177,29 @@ class _Runtime:
             return
         client = self.client if remote else None  # first: the server's base scenario is read there
         spec, seed = self.wanted(item)
+        marker = item.get_closest_marker(MARKER)
+        what = f"@pytest.mark.{MARKER}({marker.args[0]!r})" if marker and marker.args else f"scenario {str(spec)!r}"
+        problem: Exception | None = None
         if client is not None:
-            client.load_scenario(spec, seed)
+            from .client import EmulatorError
+
+            try:
+                client.load_scenario(spec, seed)
+            except (EmulatorError, OSError) as exc:
+                problem = exc
             journals[target] = lambda limit: client.requests(limit=limit)
         else:  # in process: no HTTP round trip, so the reset costs a fraction of a millisecond
+            from .scenario import ScenarioError
             from .store import DEFAULT_TENANT
 
             emulator = self.app.extensions["emulator"]
-            emulator.store.replace(DEFAULT_TENANT, emulator.load(spec, seed))
+            try:
+                emulator.store.replace(DEFAULT_TENANT, emulator.load(spec, seed))
+            except ScenarioError as exc:
+                problem = exc
             journals[target] = lambda limit: emulator.store.get(DEFAULT_TENANT).journal.query(limit=limit)[1]
+        if problem is not None:  # outside the except: no "during handling of the above exception"
+            _fail(what, problem)
         done.add(target)
 
     def close(self) -> None:

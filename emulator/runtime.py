@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +18,36 @@ from .clock import Clock
 from .control.guard import normalize_pattern
 from .core import Vendor
 from .faults import RULE_SCHEMA, FaultBook, check_fault_rules
-from .journal import DEFAULT_CAP, Journal
+from .journal import DEFAULT_CAP, DEFAULT_HEADER_BYTES, DEFAULT_MAX_BYTES, Journal, JournalBudget
 from .jsonbody import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
-from .scenario import Scenario, ScenarioError, build_schema, parse_scenario, resolve
+from .quota import Quota
+from .scenario import (
+    MAX_MESSAGES,
+    MAX_NODES,
+    BudgetError,
+    Limits,
+    Scenario,
+    ScenarioError,
+    build_schema,
+    parse_scenario,
+    resolve,
+)
 from .store import LoadedScenario, Tenant, TenantStore
 
 SCENARIO_CACHE_SIZE = 8
+
+#: the ``serve`` option of each setting (docs/limits.md); errors name them so a user knows what to pass
+OPTION = {
+    "journal_cap": "--journal-cap", "max_tenants": "--max-tenants", "max_body_bytes": "--max-body-bytes",
+    "max_param_bytes": "--max-param-bytes", "journal_body_bytes": "--journal-body-bytes",
+    "hang_max_ms": "--hang-max-ms", "max_generated": "--max-generated",
+    "max_generated_total": "--max-generated-total",
+    "max_scenario_values": "--max-scenario-values", "max_scenario_messages": "--max-scenario-messages",
+    "max_fault_rules": "--max-fault-rules", "journal_bytes": "--journal-bytes",
+    "journal_header_bytes": "--journal-header-bytes", "max_tokens": "--max-tokens",
+    "max_ingested_sessions": "--max-ingested-sessions", "max_ingested_events": "--max-ingested-events",
+    "max_nesting_depth": "--max-nesting-depth", "allowed_hosts": "--allowed-host",
+}
 
 
 @dataclass(frozen=True)
@@ -39,9 +65,29 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     #: how deep arrays/objects may nest in a JSON body or a YAML scenario
     max_nesting_depth: int = DEFAULT_MAX_DEPTH
+    #: records one scenario may generate (history entries, sessions, events), checked before building
+    max_generated: int = 1_000_000
+    #: records of every scenario held in memory together (the base one, the tenants', the cached ones)
+    max_generated_total: int = 1_100_000
+    #: values in one scenario document, YAML aliases expanded
+    max_scenario_values: int = MAX_NODES
+    #: problems listed when a scenario is refused
+    max_scenario_messages: int = MAX_MESSAGES
+    #: fault rules per tenant (scenario and control API together)
+    max_fault_rules: int = 1_000
+    #: bytes of journal entries over every tenant together; past it the oldest entry of any tenant goes
+    journal_bytes: int = DEFAULT_MAX_BYTES
+    #: bytes of request headers kept per journal entry (the rest cut and marked)
+    journal_header_bytes: int = DEFAULT_HEADER_BYTES
+    #: live access tokens, and unused refresh tokens, per tenant (the oldest leave first)
+    max_tokens: int = 500
+    #: sessions the api.video collector keeps over every tenant together
+    max_ingested_sessions: int = 10_000
+    #: player events the api.video collector keeps over every tenant together
+    max_ingested_events: int = 100_000
 
     def __post_init__(self) -> None:
-        for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes"):
+        for name in (f.name for f in fields(self) if f.type == "int"):  # every count and byte size
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
@@ -54,6 +100,17 @@ class Settings:
                              f"(deeper would exhaust Python's stack), got {depth!r}")
         object.__setattr__(self, "allowed_hosts", check_allowed_hosts(self.allowed_hosts))
 
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Settings:
+        """``Settings(**options)``, but a misspelt name is refused with the closest setting, not a bare TypeError."""
+        names = [f.name for f in fields(cls)]
+        for key in options:
+            if key not in names:
+                hint = difflib.get_close_matches(key, names, n=1)
+                suffix = f"did you mean {hint[0]!r}?" if hint else f"the settings: {', '.join(names)}"
+                raise TypeError(f"unknown setting {key!r} ({suffix})")
+        return cls(**options)
+
 
 def check_allowed_hosts(entries: Any) -> tuple[str, ...]:
     """``allowed_hosts`` as a tuple of lower-case patterns (None: none); ValueError saying how to write a bad one."""
@@ -62,6 +119,20 @@ def check_allowed_hosts(entries: Any) -> tuple[str, ...]:
     if isinstance(entries, str) or not isinstance(entries, Iterable):
         raise ValueError(f"allowed_hosts: expected a list of host names, got {entries!r}")
     return tuple(normalize_pattern(entry) for entry in entries)
+
+
+def scenario_limits(settings: Settings) -> Limits:
+    """What one scenario may cost under these settings, with how to raise each limit."""
+    return Limits(max_values=settings.max_scenario_values, max_messages=settings.max_scenario_messages,
+                  max_generated=settings.max_generated,
+                  generated_hint=f", or raise the budget: the max_generated setting "
+                                 f"(serve {OPTION['max_generated']} N)",
+                  values_hint=f" (the max_scenario_values setting, serve {OPTION['max_scenario_values']} N)")
+
+
+def scenario_sizers(vendors: Iterable[Vendor]) -> dict:
+    """Per vendor section: the records it generates (the scenario budget)."""
+    return {v.name: v.generated_size for v in vendors if v.generated_size}
 
 
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
@@ -76,12 +147,24 @@ def scenario_checks(vendors: Iterable[Vendor]) -> dict:
     return checks
 
 
-def check_scenario_text(text: str, source: str) -> Scenario:
-    """Validate a scenario exactly as a server would, including each vendor's preparation."""
+def check_fault_count(scenario: Scenario, settings: Settings) -> None:
+    """More rules than a tenant may hold would fail later, when a tenant is built: refuse them now."""
+    rules = scenario.document.get("faults") or []
+    if len(rules) > settings.max_fault_rules:
+        raise BudgetError([f"{scenario.source}:1: faults: {len(rules):,} rules, over the {settings.max_fault_rules:,} "
+                           f"a tenant holds (the max_fault_rules setting, serve {OPTION['max_fault_rules']} N)"])
+
+
+def check_scenario_text(text: str, source: str, settings: Settings | None = None) -> Scenario:
+    """Validate a scenario exactly as a server would (same limits and budget), including each vendor's preparation."""
     from .vendors import all_vendors
 
     vendors = all_vendors()
-    scenario = parse_scenario(text, source, scenario_schema(vendors), scenario_checks(vendors))
+    settings = settings or Settings()
+    scenario = parse_scenario(text, source, scenario_schema(vendors), scenario_checks(vendors),
+                              settings.max_nesting_depth, limits=scenario_limits(settings),
+                              sizers=scenario_sizers(vendors))
+    check_fault_count(scenario, settings)
     for vendor in vendors:
         vendor.prepare(scenario.section(vendor.name), scenario)
     return scenario
@@ -96,14 +179,23 @@ class Emulator:
         self.settings = settings
         self.schema = scenario_schema(self.vendors.values())
         self.checks = scenario_checks(self.vendors.values())
+        self.limits = scenario_limits(settings)
+        self.sizers = scenario_sizers(self.vendors.values())
         self.stopping = threading.Event()
+        self.journal_budget = JournalBudget(settings.journal_bytes)
+        self.quotas = {"ingested_sessions": Quota(settings.max_ingested_sessions),
+                       "ingested_events": Quota(settings.max_ingested_events)}
         self._cache: OrderedDict[tuple, LoadedScenario] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache_lock = threading.RLock()  # reentrant: a scenario's finaliser may run while it is held
+        self._held_records = 0  # generated records of every prepared scenario still alive
         self.store = TenantStore(self._new_tenant, self.load(scenario, seed), settings.max_tenants)
 
     # -- scenarios -------------------------------------------------------------------------------
     def parse(self, text: str, source: str) -> Scenario:
-        return parse_scenario(text, source, self.schema, self.checks, self.settings.max_nesting_depth)
+        scenario = parse_scenario(text, source, self.schema, self.checks, self.settings.max_nesting_depth,
+                                  limits=self.limits, sizers=self.sizers)
+        check_fault_count(scenario, self.settings)
+        return scenario
 
     def load(self, scenario: Any, seed: int | None = None) -> LoadedScenario:
         """A bundled name or a path (str/Path), a Scenario, or a dict → a prepared scenario (cached).
@@ -138,25 +230,56 @@ class Emulator:
         parsed = self.parse(text, source)
         if seed is not None:
             parsed = parsed.with_seed(seed)
+        self._make_room(parsed)
         prepared = {name: vendor.prepare(parsed.section(name), parsed) for name, vendor in self.vendors.items()}
         loaded = LoadedScenario(parsed, prepared)
         with self._cache_lock:
+            self._held_records += parsed.generated
+            weakref.finalize(loaded, self._release_records, parsed.generated)
             self._cache[key] = loaded
             while len(self._cache) > SCENARIO_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return loaded
 
+    def _release_records(self, records: int) -> None:
+        with self._cache_lock:
+            self._held_records -= records
+
+    def _make_room(self, scenario: Scenario) -> None:
+        """Refuse a scenario the process cannot hold next to the ones alive (cached ones are let go first).
+
+        ``max_generated`` bounds one scenario; tenants may each load their own, so this bounds
+        them together: what the base scenario, the tenants' and the cache hold, plus this one.
+        """
+        limit = self.settings.max_generated_total
+        with self._cache_lock:
+            while self._held_records + scenario.generated > limit and self._cache:
+                self._cache.popitem(last=False)  # freed now unless a tenant still uses it
+            held = self._held_records
+        if held + scenario.generated > limit:
+            raise BudgetError([
+                f"{scenario.source}:1: this scenario generates {scenario.generated:,} records and the scenarios "
+                f"in use (the server's and the tenants') hold {held:,}, over the {limit:,} of the "
+                f"max_generated_total setting (serve {OPTION['max_generated_total']} N); "
+                f"DELETE /_emulator/tenant or a smaller scenario frees some"])
+
     # -- tenants ---------------------------------------------------------------------------------
     def _new_tenant(self, name: str, loaded: LoadedScenario) -> Tenant:
         scenario = loaded.scenario
-        faults = FaultBook(self.settings.hang_max_ms)
+        faults = FaultBook(self.settings.hang_max_ms, self.settings.max_fault_rules)
         for rule in scenario.document.get("faults", []):
             faults.add(rule, origin="scenario")
         tenant = Tenant(name=name, loaded=loaded, clock=Clock.from_scenario(scenario.clock),
-                        journal=Journal(cap=self.settings.journal_cap), faults=faults, backends={})
+                        journal=self._new_journal(), faults=faults, backends={}, settings=self.settings,
+                        quotas=self.quotas)
         for vendor_name, vendor in self.vendors.items():
             tenant.backends[vendor_name] = vendor.new_backend(loaded.prepared[vendor_name], tenant)
         return tenant
+
+    def _new_journal(self) -> Journal:
+        settings = self.settings
+        return Journal(cap=settings.journal_cap, budget=self.journal_budget, body_bytes=settings.journal_body_bytes,
+                       header_bytes=settings.journal_header_bytes)
 
     def vendor_for(self, path: str) -> Vendor | None:
         for vendor in self.vendors.values():

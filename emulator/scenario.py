@@ -23,7 +23,9 @@ from .jsonbody import DEFAULT_MAX_DEPTH
 BUNDLED_DIR = Path(__file__).parent / "scenarios"
 
 Path_ = tuple  # a JSON path: keys and indexes
-MAX_NODES = 200_000  # values in one scenario document; the bundled ones have a few hundred
+MAX_NODES = 50_000  # values in one scenario document (aliases expanded); the bundled ones have a few hundred
+MAX_MESSAGES = 100  # problems reported for one document; past them only how many more there were
+MORE_COUNTED = 10_000  # problems counted past MAX_MESSAGES before saying "at least"
 
 
 class ScenarioError(ValueError):
@@ -32,6 +34,25 @@ class ScenarioError(ValueError):
     def __init__(self, messages: list[str]):
         super().__init__("\n".join(messages))
         self.messages = messages
+
+
+class BudgetError(ScenarioError):
+    """A valid scenario that would generate more than the budget allows (refused before building it)."""
+
+
+Sizer = Callable[[dict], Iterable[tuple[tuple, int]]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one scenario may cost: values parsed, problems reported, records generated."""
+
+    max_values: int = MAX_NODES
+    max_messages: int = MAX_MESSAGES
+    max_generated: int | None = None
+    #: how the user raises ``max_generated`` (the setting and the CLI option), quoted in its error
+    generated_hint: str = ""
+    values_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,8 @@ class Scenario:
     clock: str | None
     document: dict[str, Any]
     source: str = "<inline>"
+    #: records the scenario generates when prepared (its share of the scenario budgets)
+    generated: int = 0
 
     def section(self, name: str) -> dict[str, Any] | None:
         return self.document.get(name)
@@ -62,35 +85,18 @@ class _Loaded:
     texts: dict[Path_, str] = field(default_factory=dict)
     nodes: int = 0
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_nodes: int = MAX_NODES
+    hint: str = ""
 
 
-class _TooDeep(Exception):
-    """Collections nest deeper than the loader's limit (line is 1-based)."""
+# libyaml's parser when PyYAML was built with it: six times faster than the pure-Python one, which
+# is what keeps a refusal of a large document under a second (the nodes and marks are the same).
+# Its composer recurses in C, so depth is checked on the parser's events first (_check_events).
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def __init__(self, line: int):
-        self.line = line
 
-
-class _Loader(yaml.SafeLoader):
-    """safe_load semantics, except that timestamps stay the strings the user typed.
-
-    The composer recurses once per nesting level: it counts the levels and stops at
-    ``max_depth``, so a deep document is refused before it can exhaust the interpreter's stack.
-    """
-
-    max_depth = DEFAULT_MAX_DEPTH
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
-            return super().compose_node(parent, index)
-        self._depth += 1
-        try:
-            if self._depth > self.max_depth:
-                raise _TooDeep(self.peek_event().start_mark.line + 1)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """safe_load semantics, except that timestamps stay the strings the user typed."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -104,20 +110,51 @@ def _too_deep(source: str, line: int, max_depth: int) -> ScenarioError:
                           "(the max_nesting_depth setting): not a scenario this emulator will load"])
 
 
-def _load_yaml(text: str, source: str, max_depth: int = DEFAULT_MAX_DEPTH) -> _Loaded:
+def _check_events(text: str, source: str, max_nodes: int, max_depth: int, hint: str) -> None:
+    """Refuse a document too big or too deep to compose, from its parser events (no node is built).
+
+    Composing is what costs (about 4 us a node) and libyaml's composer recurses once per level:
+    counting events first keeps the refusal of a huge document fast and of a deep one safe. A
+    collection has two events, a scalar or an alias one; syntax errors are left to the real
+    parse, which reports them with their line.
+    """
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError:
+        return
+    try:
+        events = depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            events += 1
+            if events > 2 * max_nodes + 4:
+                raise ScenarioError([f"{source}:{event.start_mark.line + 1}: more than {max_nodes:,} values: "
+                                     f"not a scenario this emulator will load{hint}"])
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > max_depth:
+                    raise _too_deep(source, event.start_mark.line + 1, max_depth)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
+def _load_yaml(text: str, source: str, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: int = MAX_NODES,
+               hint: str = "") -> _Loaded:
     """Parse YAML into plain data, remembering each path's line and each scalar's source text."""
+    _check_events(text, source, max_nodes, max_depth, hint)
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
         raise ScenarioError([f"{source}:1: not valid YAML: {exc}"]) from None
-    loader.max_depth = max_depth
     try:
         node = loader.get_single_node()
-        loaded = _Loaded(None, source, max_depth=max_depth)
+        loaded = _Loaded(None, source, max_depth=max_depth, max_nodes=max_nodes, hint=hint)
         loaded.data = _construct(loader, node, (), loaded) if node is not None else None
         return loaded
-    except _TooDeep as exc:
-        raise _too_deep(source, exc.line, max_depth) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -130,9 +167,10 @@ def _load_yaml(text: str, source: str, max_depth: int = DEFAULT_MAX_DEPTH) -> _L
 
 def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> Any:
     out.nodes += 1
-    if out.nodes > MAX_NODES:  # aliases can expand a small file into billions of nodes
-        raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: more than {MAX_NODES:,} values "
-                             f"(are YAML aliases expanding?): not a scenario this emulator will load"])
+    if out.nodes > out.max_nodes:  # aliases can expand a small file into billions of nodes
+        raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: more than {out.max_nodes:,} values "
+                             f"(are YAML aliases expanding?): not a scenario this emulator will load"
+                             f"{out.hint}"])
     out.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.CollectionNode) and len(path) >= out.max_depth:  # aliases nest too, even in a loop
         raise _too_deep(out.source, node.start_mark.line + 1, out.max_depth)
@@ -213,13 +251,26 @@ def _line_for(path: Path_, lines: Mapping[Path_, int]) -> int:
     return lines.get(path, 1)
 
 
-def _coerce_strings(data: Any, validator: Draft202012Validator, loaded: _Loaded) -> Any:
-    """Where a string is expected but YAML read a number or bool, use the text the user typed."""
+def _coerce_strings(data: Any, validator: Draft202012Validator, loaded: _Loaded,
+                    max_messages: int = MAX_MESSAGES) -> tuple[Any, bool]:
+    """Where a string is expected but YAML read a number or bool, use the text the user typed.
+
+    Returns the data and whether a pass found it valid (then it need not be validated again: a
+    pass over a large document is most of the cost of loading it). A pass stops once
+    ``max_messages`` problems it cannot fix were seen: the document is refused anyway, and
+    walking every error of a huge invalid one is what made refusals slow.
+    """
     for _ in range(3):
         fixed = False
+        unfixable = 0
+        errors = 0
         for error in validator.iter_errors(data):
+            errors += 1
             if error.validator != "type" or "string" not in (
                     error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]):
+                unfixable += 1
+                if unfixable >= max_messages:
+                    break
                 continue
             path = tuple(error.absolute_path)
             if isinstance(error.instance, (int, float, bool)) and path in loaded.texts and path:
@@ -228,9 +279,11 @@ def _coerce_strings(data: Any, validator: Draft202012Validator, loaded: _Loaded)
                     parent = parent[part]
                 parent[path[-1]] = loaded.texts[path]
                 fixed = True
+        if not errors:
+            return data, True
         if not fixed:
             break
-    return data
+    return data, False
 
 
 def build_schema(sections: Mapping[str, dict], fault_schema: dict) -> dict:
@@ -253,16 +306,58 @@ def build_schema(sections: Mapping[str, dict], fault_schema: dict) -> dict:
 Checker = Callable[[dict], list]
 
 
+def _first_problems(errors: Iterable, limit: int) -> tuple[list[tuple[Path_, str]], int, bool]:
+    """The first ``limit`` schema problems, how many more were counted, and whether counting stopped early."""
+    problems: list[tuple[Path_, str]] = []
+    more = 0
+    for error in errors:
+        if len(problems) < limit:
+            problems.append(_message(error))
+            continue
+        more += 1
+        if more >= MORE_COUNTED:
+            return problems, more, True
+    return problems, more, False
+
+
+def _more_line(source: str, more: int, at_least: bool, shown: int) -> str:
+    count = f"at least {more:,}" if at_least else f"{more:,}"
+    return f"{source}: {count} more problems not shown (the first {shown} are above; fix those first)"
+
+
+def _check_budget(data: dict, sizers: Mapping[str, Sizer], limits: Limits, loaded: _Loaded) -> int:
+    """The records a valid scenario generates; BudgetError, before anything is built, past the budget."""
+    parts = [((name,) + tuple(path), count) for name, sizer in sizers.items() if data.get(name) is not None
+             for path, count in sizer(data[name])]
+    total = sum(count for _, count in parts)
+    if limits.max_generated is None or total <= limits.max_generated:
+        return total
+    path, largest = max(parts, key=lambda part: part[1])
+    raise BudgetError([
+        f"{loaded.source}:{_line_for(path, loaded.lines)}: {_format_path(path)}: the scenario would generate "
+        f"{total:,} records (23 Video history entries, api.video sessions and events, over all sites and "
+        f"videos), over the budget of {limits.max_generated:,}; the largest part is this one with {largest:,}. "
+        f"Generate less{limits.generated_hint}"])
+
+
 def parse_scenario(text: str, source: str, schema: dict,
-                   checks: Mapping[str, Checker] | None = None, max_depth: int = DEFAULT_MAX_DEPTH) -> Scenario:
-    """Load, coerce and validate a scenario text; raise ScenarioError with every problem found."""
-    loaded = _load_yaml(text, source, max_depth)
+                   checks: Mapping[str, Checker] | None = None, max_depth: int = DEFAULT_MAX_DEPTH, *,
+                   limits: Limits | None = None, sizers: Mapping[str, Sizer] | None = None) -> Scenario:
+    """Load, coerce and validate a scenario text; raise ScenarioError with the problems found.
+
+    At most ``limits.max_messages`` problems are listed (then how many more there were), so that
+    refusing even a huge broken document stays fast. With ``limits.max_generated``, a valid
+    document whose ``sizers`` add up to more records is refused (BudgetError) before any is built.
+    """
+    limits = limits or Limits()
+    loaded = _load_yaml(text, source, max_depth, limits.max_values, limits.values_hint)
     data = loaded.data
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least 'name', got {_describe(data)}"])
     validator = Draft202012Validator(schema)
-    data = _coerce_strings(data, validator, loaded)
-    problems: list[tuple[Path_, str]] = [_message(e) for e in validator.iter_errors(data)]
+    data, valid = _coerce_strings(data, validator, loaded, limits.max_messages)
+    problems, more, at_least = ([], 0, False) if valid else \
+        _first_problems(validator.iter_errors(data), limits.max_messages)
     if not problems:
         if data.get("clock") is not None:
             try:
@@ -274,10 +369,15 @@ def parse_scenario(text: str, source: str, schema: dict,
                 problems.extend(((name,) + tuple(p), m) for p, m in check(data[name]))
     if problems:
         problems.sort(key=lambda pm: _line_for(pm[0], loaded.lines))
-        raise ScenarioError([f"{source}:{_line_for(p, loaded.lines)}: {_format_path(p) or '(top)'}: {m}"
-                             for p, m in problems])
+        if len(problems) > limits.max_messages:  # the vendors' checks list every problem they see
+            more, problems = more + len(problems) - limits.max_messages, problems[:limits.max_messages]
+        messages = [f"{source}:{_line_for(p, loaded.lines)}: {_format_path(p) or '(top)'}: {m}" for p, m in problems]
+        if more:
+            messages.append(_more_line(source, more, at_least, len(problems)))
+        raise ScenarioError(messages)
+    generated = _check_budget(data, sizers or {}, limits, loaded)
     return Scenario(name=data["name"], description=data.get("description", ""), seed=int(data.get("seed", 0)),
-                    clock=data.get("clock"), document=data, source=source)
+                    clock=data.get("clock"), document=data, source=source, generated=generated)
 
 
 def bundled_names() -> list[str]:

@@ -49,6 +49,9 @@ class Tenant:
     faults: FaultBook
     backends: dict[str, Any]
     lock: threading.RLock = field(default_factory=threading.RLock)
+    #: the app's Settings, and its process-wide quotas (emulator/quota.py), for the vendors' backends
+    settings: Any = None
+    quotas: dict[str, Any] = field(default_factory=dict)
     _randoms: dict[str, random.Random] = field(default_factory=dict)
 
     @property

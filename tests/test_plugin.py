@@ -359,3 +359,75 @@ def test_state_fixtures_report_json(pytester):
             assert analytics_emulator.control.state.load(state)["status"] == "loaded"
     """)
     pytester.runpytest(*QUICK).assert_outcomes(passed=1)
+
+
+# -- issue 17, item 14: a mistake is one line that says what to do, not a traceback through the plugin --
+def _failure_lines(result) -> list[str]:
+    """The lines of the run that talk about the emulator (a traceback would add many more)."""
+    return [line for line in result.stdout.lines if "analytics-emulator" in line or "emulator_scenario" in line]
+
+
+def test_bad_marker_scenario_is_one_line(pytester):
+    pytester.makefile(".yaml", broken="name: broken\nfaults:\n  - action: {kind: nope}\n")
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.emulator_scenario("broken.yaml")
+        def test_uses_it(analytics_emulator):
+            pass
+    """)
+    result = pytester.runpytest(*QUICK)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*analytics-emulator: @pytest.mark.emulator_scenario('broken.yaml'): "
+                                 "*broken.yaml:3: faults*.action.kind: expected one of status, *"])
+    assert "pytest_plugin.py" not in result.stdout.str()  # no traceback through the plugin's internals
+    assert "During handling" not in result.stdout.str() and "raise " not in result.stdout.str()
+
+
+def test_missing_scenario_file_says_where_it_was_looked_for(pytester):
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.emulator_scenario("nowhere/missing.yaml")
+        def test_uses_it(analytics_emulator):
+            pass
+    """)
+    result = pytester.runpytest(*QUICK)
+    result.assert_outcomes(errors=1)
+    here = pytester.path
+    result.stdout.fnmatch_lines([f"*scenario file 'nowhere/missing.yaml' not found (looked for "
+                                 f"{here}/nowhere/missing.yaml)*"])
+    assert "pytest_plugin.py" not in result.stdout.str()
+
+
+def test_missing_session_scenario_option_says_where_it_was_looked_for(pytester):
+    pytester.makepyfile("def test_it(analytics_emulator):\n    pass\n")
+    result = pytester.runpytest(*QUICK, "--emulator-scenario", "missing.yaml")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*scenario file 'missing.yaml' not found (looked for {pytester.path}/missing.yaml)*"])
+
+
+def test_settings_typo_is_one_line_naming_the_setting(pytester):
+    pytester.makeconftest("""
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def analytics_emulator_settings():
+            return {"journl_cap": 2}
+    """)
+    pytester.makepyfile("def test_it(analytics_emulator):\n    pass\n")
+    result = pytester.runpytest(*QUICK)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*analytics-emulator: analytics_emulator_settings: unknown setting 'journl_cap' "
+                                 "(did you mean 'journal_cap'?)*"])
+    assert "TypeError" not in result.stdout.str() and "pytest_plugin.py" not in result.stdout.str()
+
+
+def test_missing_token_names_the_option(pytester, live_server_factory):
+    url = live_server_factory(create_app(control_token="s3cret")).url
+    pytester.makepyfile("def test_it(analytics_emulator):\n    pass\n")
+    result = pytester.runpytest(*QUICK, "--emulator-url", url)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*401: * (pass the server's --control-token with --emulator-token TOKEN)*"])
+    wrong = pytester.runpytest(*QUICK, "--emulator-url", url, "--emulator-token", "nope")
+    wrong.stdout.fnmatch_lines(["*(--emulator-token is not the server's --control-token)*"])

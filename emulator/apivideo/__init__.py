@@ -15,7 +15,7 @@ from .collector import bp as collector_bp
 from .models import Prepared, prepare
 from .openapi import openapi_components, openapi_paths
 from .routes import NAME, bp, error_response, fault_response, owns_path
-from .schema import SECTION_SCHEMA, check_section
+from .schema import SECTION_SCHEMA, check_section, generated_size
 
 __all__ = ["VENDOR"]
 
@@ -37,5 +37,6 @@ VENDOR = Vendor(
     openapi_paths=openapi_paths(),
     openapi_components=openapi_components(),
     check_scenario=check_section,
+    generated_size=generated_size,
     extra_blueprints=(collector_bp,),
 )

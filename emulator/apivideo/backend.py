@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,60 @@ from .models import ApiKey, Prepared
 NAME = "apivideo"
 TOKEN_LIFETIME_S = 3600
 REFRESH_PREFIX = "def50200"
+DEFAULT_MAX_TOKENS = 500  # live access tokens, and unused refresh tokens, per tenant
+NEVER = 2**62  # expiry of a refresh token: the vendor documents no lifetime, they live until used
+
+
+class TokenStore:
+    """Tokens in the order issued, each with the API key it stands for and its expiry (ms).
+
+    Every operation is O(1) (amortised): expired tokens leave from the front when one is issued,
+    and past ``cap`` the oldest goes as well, so the store stays bounded even when the emulator
+    clock is frozen and nothing expires. A token that left answers like an expired one.
+    """
+
+    def __init__(self, cap: int = DEFAULT_MAX_TOKENS) -> None:
+        self.cap = cap
+        self.evicted = 0  # tokens that left past the cap, before expiring
+        self._items: OrderedDict[str, tuple[str, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, token: str, key: str, expires_ms: int, now_ms: int) -> None:
+        self._items[token] = (key, expires_ms)
+        self.prune(now_ms)
+        while len(self._items) > self.cap:
+            self._items.popitem(last=False)
+            self.evicted += 1
+
+    def prune(self, now_ms: int) -> None:
+        """Drop expired tokens from the front (issue order; after the clock moved back, the cap bounds the rest)."""
+        while self._items:
+            token, (_, expires) = next(iter(self._items.items()))
+            if expires > now_ms:
+                return
+            del self._items[token]
+
+    def get(self, token: str, now_ms: int) -> str | None:
+        """The key of a live token (an expired one is forgotten here)."""
+        found = self._items.get(token)
+        if found is None:
+            return None
+        if now_ms >= found[1]:
+            del self._items[token]
+            return None
+        return found[0]
+
+    def pop(self, token: str) -> str | None:
+        found = self._items.pop(token, None)
+        return found[0] if found else None
+
+    def items(self) -> list[tuple[str, str, int]]:
+        return [(token, key, expires) for token, (key, expires) in self._items.items()]
+
+    def load(self, items: list[tuple[str, str, int]]) -> None:
+        self._items = OrderedDict((token, (key, expires)) for token, key, expires in items[-self.cap:])
 
 
 @dataclass(frozen=True)
@@ -48,11 +102,13 @@ class Backend:
         self.tenant_name = str(getattr(tenant, "name", "default"))
         self._secret = hashlib.blake2b(f"{prepared.seed}".encode(), digest_size=32,
                                        person=b"apivideo-tokens").digest()
+        settings = getattr(tenant, "settings", None)
+        max_tokens = getattr(settings, "max_tokens", DEFAULT_MAX_TOKENS)
         self.issued = 0
-        self.access: dict[str, tuple[str, int]] = {}  # access token -> (api key, expires ms)
-        self.refresh: dict[str, str] = {}  # refresh token -> api key
+        self.access = TokenStore(max_tokens)  # access token -> api key, expiring after TOKEN_LIFETIME_S
+        self.refresh = TokenStore(max_tokens)  # refresh token -> api key, single use
         self.windows: dict[str, deque[int]] = {}  # api key -> ms of the counted requests
-        self.ingest = IngestStore(prepared, self.tenant_name)
+        self.ingest = IngestStore(prepared, self.tenant_name, tenant)
 
     # --- tokens ----------------------------------------------------------------------------
     def _jwt(self, key: ApiKey, now_ms: int, jti: str) -> str:
@@ -69,13 +125,12 @@ class Backend:
     def issue(self, key: ApiKey, now_ms: int) -> dict[str, Any]:
         """New access and refresh tokens for ``key``; the body of /auth/api-key and /auth/refresh."""
         self.issued += 1
-        self._prune(now_ms)
         jti = hashlib.blake2b(f"{self.tenant_name}:{self.issued}".encode(), key=self._secret,
                               digest_size=32).hexdigest()
         access = self._jwt(key, now_ms, jti)
         refresh = REFRESH_PREFIX + hashlib.blake2b(f"refresh:{jti}".encode(), key=self._secret).hexdigest()
-        self.access[access] = (key.key, now_ms + TOKEN_LIFETIME_S * 1000)
-        self.refresh[refresh] = key.key
+        self.access.add(access, key.key, now_ms + TOKEN_LIFETIME_S * 1000, now_ms)
+        self.refresh.add(refresh, key.key, NEVER, now_ms)
         return {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S, "access_token": access,
                 "refresh_token": refresh}
 
@@ -85,19 +140,13 @@ class Backend:
 
     def use_refresh_token(self, token: str, now_ms: int) -> dict[str, Any] | None:
         """Exchange a refresh token (single use: it is consumed) for new tokens."""
-        key = self.prepared.api_keys.get(self.refresh.pop(token, ""))
+        key = self.prepared.api_keys.get(self.refresh.pop(token) or "")
         return self.issue(key, now_ms) if key else None
 
     def key_for_token(self, token: str, now_ms: int) -> ApiKey | None:
-        """The API key behind a live access token (None when unknown or expired)."""
-        found = self.access.get(token)
-        if found is None or now_ms >= found[1]:
-            return None
-        return self.prepared.api_keys.get(found[0])
-
-    def _prune(self, now_ms: int) -> None:
-        for token in [t for t, (_, exp) in self.access.items() if exp <= now_ms]:
-            del self.access[token]
+        """The API key behind a live access token (None when unknown, expired or evicted)."""
+        key = self.access.get(token, now_ms)
+        return self.prepared.api_keys.get(key) if key is not None else None
 
     # --- rate limits -----------------------------------------------------------------------
     def hit(self, key: ApiKey, now_ms: int) -> RateState:
@@ -122,17 +171,17 @@ class Backend:
     def export(self) -> dict[str, Any]:
         return {
             "issued": self.issued,
-            "access_tokens": [{"token": t, "key": k, "expires_ms": e} for t, (k, e) in self.access.items()],
-            "refresh_tokens": [{"token": t, "key": k} for t, k in self.refresh.items()],
+            "access_tokens": [{"token": t, "key": k, "expires_ms": e} for t, k, e in self.access.items()],
+            "refresh_tokens": [{"token": t, "key": k} for t, k, _ in self.refresh.items()],
             "rate_windows": {k: list(v) for k, v in self.windows.items()},
             "ingested": self.ingest.export(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
         self.issued = int(data.get("issued", 0))
-        self.access = {str(t["token"]): (str(t["key"]), int(t["expires_ms"]))
-                       for t in data.get("access_tokens", [])}
-        self.refresh = {str(t["token"]): str(t["key"]) for t in data.get("refresh_tokens", [])}
+        self.access.load([(str(t["token"]), str(t["key"]), int(t["expires_ms"]))
+                          for t in data.get("access_tokens", [])])
+        self.refresh.load([(str(t["token"]), str(t["key"]), NEVER) for t in data.get("refresh_tokens", [])])
         self.windows = {str(k): deque(int(x) for x in v) for k, v in (data.get("rate_windows") or {}).items()}
         self.ingest.load(data.get("ingested") or {})
 

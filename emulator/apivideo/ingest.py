@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..quota import unlimited_share
 from .beacons import VIDEO, Beacon, BeaconEvent
 from .ids import DOMAIN, session_id_of
 from .models import ExplicitSession, Prepared
@@ -24,8 +25,7 @@ from .problems import AttributeInvalid
 from .schema import EVENT_TYPES
 from .timefmt import iso_ms
 
-MAX_SESSIONS = 10_000
-MAX_SESSION_EVENTS = 10_000
+MAX_SESSION_EVENTS = 10_000  # events of one ingested session (the vendor's player sends far fewer)
 
 
 @dataclass
@@ -98,9 +98,15 @@ class IngestedSession:
 class IngestStore:
     """A tenant's ingested sessions, by id and by video / live stream, and its id counter."""
 
-    def __init__(self, prepared: Prepared, tenant_name: str) -> None:
+    def __init__(self, prepared: Prepared, tenant_name: str, tenant: Any = None) -> None:
         self.prepared = prepared
         self.tenant_name = tenant_name
+        quotas = getattr(tenant, "quotas", None) or {}
+        # process-wide budgets shared with every other tenant (emulator/quota.py)
+        self.session_share = quotas["ingested_sessions"].share(self) if "ingested_sessions" in quotas \
+            else unlimited_share()
+        self.event_share = quotas["ingested_events"].share(self) if "ingested_events" in quotas \
+            else unlimited_share()
         self._key = hashlib.blake2b(f"{prepared.seed}".encode(), digest_size=32, person=b"apivideo-beacon").digest()
         self.issued = 0
         self.sessions: dict[str, IngestedSession] = {}
@@ -147,22 +153,39 @@ class IngestStore:
         """Record a checked beacon; return its session id. Raises (recording nothing) past the caps."""
         session, digest = self._target(beacon)
         if session is None:
-            if len(self.sessions) >= MAX_SESSIONS:
-                raise AttributeInvalid("session", detail=f"session: the emulator keeps at most {MAX_SESSIONS} "
-                                       "ingested sessions per tenant (POST /_emulator/reset forgets them)")
+            new = len({e.fingerprint for e in beacon.events})
+            if new > MAX_SESSION_EVENTS:
+                raise AttributeInvalid("events", detail=f"events: at most {MAX_SESSION_EVENTS} per session")
+            if not self.session_share.take(1):
+                raise AttributeInvalid("session", detail=(
+                    f"session: the emulator keeps at most {self.session_share.limit:,} ingested sessions over all "
+                    "tenants (the max_ingested_sessions setting, serve --max-ingested-sessions N; "
+                    "POST /_emulator/reset forgets a tenant's)"))
+            if not self.event_share.take(new):
+                self.session_share.give(1)
+                raise self._events_full()
             session_id = beacon.session_id or self._new_id()
             session = IngestedSession(session_id, beacon.kind, beacon.source_id, beacon.loaded_ms, now_ms,
                                       beacon.metadata, profile)
-            if len({e.fingerprint for e in beacon.events}) > MAX_SESSION_EVENTS:
-                raise AttributeInvalid("events", detail=f"events: at most {MAX_SESSION_EVENTS} per session")
+            session.add(beacon.events, now_ms)
             self.sessions[session_id] = session
             self.by_source.setdefault((beacon.kind, beacon.source_id), []).append(session_id)
             if digest is not None:
                 self.first_beacons[digest] = session_id
-        elif len(session.arrivals) + session.new_events(beacon.events) > MAX_SESSION_EVENTS:
+            return session.session_id
+        new = session.new_events(beacon.events)
+        if len(session.arrivals) + new > MAX_SESSION_EVENTS:
             raise AttributeInvalid("events", detail=f"events: at most {MAX_SESSION_EVENTS} per session")
+        if not self.event_share.take(new):
+            raise self._events_full()
         session.add(beacon.events, now_ms)
         return session.session_id
+
+    def _events_full(self) -> AttributeInvalid:
+        return AttributeInvalid("events", detail=(
+            f"events: the emulator keeps at most {self.event_share.limit:,} ingested events over all tenants "
+            "(the max_ingested_events setting, serve --max-ingested-events N; POST /_emulator/reset forgets "
+            "a tenant's)"))
 
     # --- reading -----------------------------------------------------------------------------
     def listing(self, kind: str, source_id: str, now_ms: int) -> list[ExplicitSession]:
@@ -191,10 +214,17 @@ class IngestStore:
                 "sessions": [s.export() for s in self.sessions.values()]}
 
     def load(self, data: Mapping[str, Any]) -> None:
+        """Restore exported sessions; ValueError when they do not fit the process-wide budgets."""
         self.issued = int(data.get("issued", 0))
         self.sessions, self.by_source = {}, {}
+        self.session_share.release()
+        self.event_share.release()
         for raw in data.get("sessions", []):
             session = IngestedSession.load(raw)
+            if not self.session_share.take(1) or not self.event_share.take(len(session.arrivals)):
+                raise ValueError(f"vendors.apivideo.ingested: more ingested sessions or events than the "
+                                 f"max_ingested_sessions ({self.session_share.limit:,}) and max_ingested_events "
+                                 f"({self.event_share.limit:,}) settings allow over all tenants")
             self.sessions[session.session_id] = session
             self.by_source.setdefault((session.kind, session.source_id), []).append(session.session_id)
         self.first_beacons = {str(k): str(v) for k, v in (data.get("first_beacons") or {}).items()

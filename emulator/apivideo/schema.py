@@ -235,3 +235,19 @@ def check_section(section: dict) -> list[tuple[tuple, str]]:
                 session_ids.add(sid)
                 problems.extend(_check_session(raw, (group, n, "sessions", m)))
     return problems
+
+
+def generated_size(section: dict) -> list[tuple[tuple, int]]:
+    """Sessions and events of each video / live stream, for the scenario budget.
+
+    A generated session counts once (its events are derived one session at a time, at most
+    MAX_EVENTS); typed sessions count with their events.
+    """
+    parts: list[tuple[tuple, int]] = []
+    for group in ("videos", "live_streams"):
+        for n, source in enumerate(section.get(group, [])):
+            typed = sum(1 + len(raw.get("events", [])) for raw in source.get("sessions", []))
+            generated = int(source["generate"]["sessions"]) if "generate" in source else 0
+            if typed or generated:
+                parts.append(((group, n), typed + generated))
+    return parts

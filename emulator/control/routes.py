@@ -12,7 +12,7 @@ from ..core import current_emulator, current_tenant
 from ..faults import FaultError
 from ..hooks import control_error, require_control_token
 from ..jsonbody import JSONBodyError, loads
-from ..scenario import ScenarioError, bundled_names
+from ..scenario import BudgetError, ScenarioError, bundled_names
 from ..store import TenantError
 from .openapi import openapi_document
 
@@ -123,6 +123,42 @@ def get_scenario() -> Response:
     return jsonify(_scenario_view(current_tenant()))
 
 
+#: the keys of the bundled-name form of PUT /_emulator/scenario
+BUNDLED_FORM_KEYS = frozenset({"name", "seed"})
+#: top-level keys that describe a scenario without holding any of its data
+METADATA_KEYS = frozenset({"name", "seed", "description", "clock"})
+
+
+def _refuse_mixed_form(document: Any) -> None:
+    """Refuse a body that names a bundled scenario and adds options but carries no scenario data.
+
+    ``{"name": "default", "description": "my tweak"}`` would otherwise load an *inline* scenario
+    called default holding nothing (no sites, no keys): never what was meant.
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+        return
+    name = document["name"]
+    if name not in bundled_names() or set(document) <= BUNDLED_FORM_KEYS or not set(document) <= METADATA_KEYS:
+        return
+    extra = ", ".join(sorted(set(document) - BUNDLED_FORM_KEYS))
+    raise ControlError(
+        f"ambiguous scenario body: {name!r} names a bundled scenario, but the body also has {extra} and no "
+        f'scenario data. Send either {{"name": "{name}"}} (optionally with "seed") to load the bundled '
+        f"scenario, or a complete scenario document (with its twentythree / apivideo / faults sections, "
+        f"GET /_emulator/scenario shows the loaded one) to load it inline", status=422)
+
+
+def _bundled_name(document: Any) -> str | None:
+    """The bundled scenario a ``{"name": ..., "seed": ...}`` body names; None for a document."""
+    if not isinstance(document, dict) or "name" not in document or not set(document) <= BUNDLED_FORM_KEYS:
+        return None
+    name = document["name"]
+    if not isinstance(name, str) or name not in bundled_names():
+        raise ControlError(f"name: no bundled scenario {name!r} (bundled: {', '.join(bundled_names())})",
+                           status=404)
+    return name
+
+
 @bp.put("/scenario")
 def put_scenario() -> Response:
     emulator = current_emulator()
@@ -138,20 +174,20 @@ def put_scenario() -> Response:
         document = loads(text, max_depth=emulator.settings.max_nesting_depth)
     except JSONBodyError:
         document = None  # YAML, or JSON the scenario loader will explain (too deep included)
-    if isinstance(document, dict) and set(document) <= {"name", "seed"} and "name" in document:
-        if not isinstance(document["name"], str) or document["name"] not in bundled_names():
-            raise ControlError(f"name: no bundled scenario {document['name']!r} "
-                               f"(bundled: {', '.join(bundled_names())})", status=404)
-        if isinstance(document.get("seed"), int) and seed is None:
-            seed = document["seed"]
+    _refuse_mixed_form(document)
+    name = _bundled_name(document)
+    if name is not None and isinstance(document.get("seed"), int) and seed is None:
+        seed = document["seed"]
     try:
-        if isinstance(document, dict) and set(document) <= {"name", "seed"} and "name" in document:
-            loaded = emulator.load(document["name"], seed)  # a bundled name, checked above
+        if name is not None:
+            loaded = emulator.load(name, seed)  # a bundled name, checked above
         else:
             loaded = emulator.load_text(text, "<document>", seed)  # never a file name from a request
     except ScenarioError as exc:
         raise ControlError("the scenario is not valid: " + "; ".join(exc.messages), status=422,
                            messages=exc.messages) from None
+    if name is None:
+        _refuse_mixed_form(loaded.scenario.document)  # the same refusal for a YAML body
     tenant = emulator.store.replace(current_tenant().name, loaded)
     return jsonify(_scenario_view(tenant))
 
@@ -176,6 +212,8 @@ def put_state() -> Response:
     state = _json_body()
     try:
         tenant = emulator.import_state(current_tenant().name, state)
+    except BudgetError as exc:  # a valid scenario that is too big: the same 422 as PUT /_emulator/scenario
+        raise ControlError("scenario: " + "; ".join(exc.messages), status=422, messages=exc.messages) from None
     except ScenarioError as exc:
         raise ControlError("scenario: " + "; ".join(exc.messages)) from None
     except FaultError as exc:
@@ -186,8 +224,28 @@ def put_state() -> Response:
 
 
 # -- journal -----------------------------------------------------------------------------------------------
+#: the query parameters of GET /_emulator/requests
+REQUEST_FILTERS = ("api", "method", "path", "status", "since", "fault", "limit")
+
+
+def refuse_unknown_args(allowed: tuple[str, ...]) -> None:
+    """A typo in a filter (``stauts=503``) must fail, not silently match everything."""
+    unknown = [name for name in request.args if name not in allowed]
+    if unknown:
+        raise ControlError(f"unknown filter {unknown[0]!r} (allowed: {', '.join(allowed)})")
+
+
+def _api_filter(emulator) -> str | None:
+    api = request.args.get("api") or None
+    allowed = [*emulator.vendors, "unknown"]  # "unknown": requests to paths no vendor owns
+    if api is not None and api not in allowed:
+        raise ControlError(f"api: expected one of {', '.join(allowed)}, got {api!r}")
+    return api
+
+
 @bp.get("/requests")
 def get_requests() -> Response:
+    refuse_unknown_args(REQUEST_FILTERS)
     journal = current_tenant().journal
     since = request.args.get("since")
     since_time = since_id = None
@@ -202,10 +260,10 @@ def get_requests() -> Response:
     status_text = request.args.get("status")
     status = None
     if status_text:
-        if not status_text.isdigit():
-            raise ControlError(f"status: expected an HTTP status code, got {status_text!r}")
+        if not status_text.isdigit() or not 100 <= int(status_text) <= 599:
+            raise ControlError(f"status: expected an HTTP status code (100 to 599), got {status_text!r}")
         status = int(status_text)
-    total, items = journal.query(api=request.args.get("api") or None, method=request.args.get("method") or None,
+    total, items = journal.query(api=_api_filter(current_emulator()), method=request.args.get("method") or None,
                                  path=request.args.get("path") or None, status=status, since=since_time,
                                  since_id=since_id, fault=request.args.get("fault") or None,
                                  limit=_int_arg("limit"))

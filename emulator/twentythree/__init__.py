@@ -15,6 +15,7 @@ from ..clock import Clock
 from ..core import Vendor
 from .backend import DEFAULT_CAP, Backend
 from .control import control_bp
+from .history import history_size
 from .openapi import openapi_components, openapi_paths
 from .routes import NAME, bp, error_response, fault_response
 from .schema import SECTION_SCHEMA
@@ -37,6 +38,11 @@ def prepare(section: dict | None, scenario: Any) -> Sites:
     return build_sites(section, seed=int(getattr(scenario, "seed", 0) or 0), today=today)
 
 
+def generated_size(section: dict) -> list[tuple[tuple, int]]:
+    """History entries each site builds at load, for the scenario budget."""
+    return [(("sites", i, "history"), history_size(site)) for i, site in enumerate(section.get("sites") or ())]
+
+
 def new_backend(prepared: Sites, tenant: Any) -> Backend:
     """A tenant's empty report store, guarded by the tenant's lock and bounded like its journal."""
     journal = getattr(tenant, "journal", None)
@@ -57,5 +63,6 @@ VENDOR = Vendor(
     openapi_paths=openapi_paths(),
     openapi_components=openapi_components(),
     check_scenario=check_section,
+    generated_size=generated_size,
     extra_blueprints=(control_bp,),
 )

@@ -119,6 +119,21 @@ def build_history(doc: Mapping[str, Any] | None, *, catalogue: Sequence[str] | N
     return tuple(entries[key] for key in sorted(entries))
 
 
+def history_size(site: Mapping[str, Any]) -> int:
+    """Entries a valid site's history builds (an upper bound: typed days may replace generated ones)."""
+    doc = site.get("history") or {}
+    size = len(doc.get("daily") or ())
+    generate = doc.get("generate")
+    if generate:
+        if "period" in generate:
+            first, last = parse_period(generate["period"])
+            days = (last - first).days + 1
+        else:
+            days = int(generate["days"])
+        size += days * len(generate.get("photos") or site.get("photos") or ())
+    return size
+
+
 def _check_generate(generate: Mapping[str, Any], catalogue: Sequence[str] | None, where: tuple,
                     problems: list[tuple[tuple, str]]) -> None:
     if ("period" in generate) == ("days" in generate):
@@ -147,8 +162,9 @@ def _check_generate(generate: Mapping[str, Any], catalogue: Sequence[str] | None
     if days * len(photos) > MAX_GENERATED:
         problems.append((where, f"{days} days x {len(photos)} photos is over {MAX_GENERATED} generated entries"))
     if catalogue is not None and generate.get("photos"):
+        members = set(catalogue)
         for k, photo in enumerate(generate["photos"]):
-            if str(photo).strip() not in catalogue:
+            if str(photo).strip() not in members:
                 problems.append((where + ("photos", k), f"photo {photo} is not in the site's photos"))
 
 
@@ -156,6 +172,7 @@ def check_history(site: Mapping[str, Any], where: tuple) -> list[tuple[tuple, st
     """Problems jsonschema cannot see: impossible dates, duplicate days, photos outside the catalogue."""
     doc = site.get("history") or {}
     catalogue = [str(p).strip() for p in site["photos"]] if site.get("photos") is not None else None
+    members = set(catalogue or ())
     problems: list[tuple[tuple, str]] = []
     seen: dict[tuple[str, str], int] = {}
     for k, item in enumerate(doc.get("daily") or ()):
@@ -168,7 +185,7 @@ def check_history(site: Mapping[str, Any], where: tuple) -> list[tuple[tuple, st
         if key in seen:
             problems.append((path, f"{key[0]} for photo {key[1]} is already given by daily[{seen[key]}]"))
         seen.setdefault(key, k)
-        if catalogue is not None and key[1] not in catalogue:
+        if catalogue is not None and key[1] not in members:
             problems.append((path + ("photo_id",), f"photo {key[1]} is not in the site's photos"))
     if doc.get("generate"):
         _check_generate(doc["generate"], catalogue, where + ("history", "generate"), problems)

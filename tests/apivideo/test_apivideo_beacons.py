@@ -247,7 +247,7 @@ def test_the_user_agent_is_read_once_per_beacon_not_per_listing(av_client):
 
 
 def test_caps_refuse_without_losing_anything(av_client, monkeypatch):
-    monkeypatch.setattr("emulator.apivideo.ingest.MAX_SESSIONS", 2)
+    av_client.application.extensions["emulator"].quotas["ingested_sessions"].limit = 2  # max_ingested_sessions
     monkeypatch.setattr("emulator.apivideo.ingest.MAX_SESSION_EVENTS", 3)
     first = send(av_client, beacon([event("ready", 1), event("play", 2)]))["session"]
     send(av_client, beacon(loaded_at="2024-02-10T11:00:00.000Z"))
