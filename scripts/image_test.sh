@@ -80,8 +80,13 @@ fi
 
 # -- the image -----------------------------------------------------------------------------------
 started=$SECONDS
-make image BASE="$BASE_TAG" IMAGE="$IMAGE_TAG" CONTAINER=podman \
-     IMAGE_BUILD_FLAGS="--network host --pull=never" || fail "the image did not build"
+build_log=$(mktemp)
+if ! make image BASE="$BASE_TAG" IMAGE="$IMAGE_TAG" CONTAINER=podman \
+     IMAGE_BUILD_FLAGS="--network host --pull=never" >"$build_log" 2>&1; then
+  tail -30 "$build_log"; rm -f "$build_log"
+  fail "the image did not build"
+fi
+rm -f "$build_log"
 log "image built in $((SECONDS - started)) s"
 
 healthcheck=$(podman image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE_TAG")
@@ -102,7 +107,8 @@ if ! port_free 8023; then
   args=(serve --host 0.0.0.0 --port "$port" --allowed-host analytics-emulator)
   log "8023 is in use on this machine: serving on $port instead"
 fi
-container=$(podman run -d --network host --ulimit host "$IMAGE_TAG" "${args[@]}")
+# No systemd here to time the HEALTHCHECK: disable its timer, run the check by hand below.
+container=$(podman run -d --network host --ulimit host --health-interval=disable "$IMAGE_TAG" "${args[@]}")
 if ! .venv/bin/analytics-emulator wait "http://127.0.0.1:$port" --timeout "$READY_TIMEOUT"; then
   podman logs "$container" 2>&1 | tail -20
   fail "the container did not answer /_emulator/ready on port $port"
