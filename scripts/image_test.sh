@@ -108,7 +108,11 @@ if ! port_free 8023; then
   log "8023 is in use on this machine: serving on $port instead"
 fi
 # No systemd here to time the HEALTHCHECK: disable its timer, run the check by hand below.
-container=$(podman run -d --network host --ulimit host --health-interval=disable "$IMAGE_TAG" "${args[@]}")
+# (podman 4.3 still logs that it cannot reach systemd: kept out of the output unless the run fails.)
+run_log=$(mktemp)
+container=$(podman run -d --network host --ulimit host --health-interval=disable "$IMAGE_TAG" "${args[@]}" \
+            2>"$run_log") || { cat "$run_log"; rm -f "$run_log"; fail "podman run failed"; }
+rm -f "$run_log"
 if ! .venv/bin/analytics-emulator wait "http://127.0.0.1:$port" --timeout "$READY_TIMEOUT"; then
   podman logs "$container" 2>&1 | tail -20
   fail "the container did not answer /_emulator/ready on port $port"

@@ -104,3 +104,16 @@ def test_wheel_installs_outside_the_repo_and_serves(tmp_path_factory):
     (project / "test_with_the_emulator.py").write_text(textwrap.dedent(PROJECT_TEST))
     result = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
     assert "3 passed" in result.stdout, result.stdout
+
+
+def test_docs_name_the_current_version():
+    """Install commands in the docs name the wheel and image of this version (the one place is __version__)."""
+    import re
+
+    docs = {path.name: path.read_text(encoding="utf-8") for path in
+            [REPO / "docs" / "install.md", REPO / "docs" / "ci.md", REPO / "CHANGELOG.md"]}
+    pattern = re.compile(r"analytics_emulator-([0-9][^-\s]*)-py3-none-any\.whl|analytics-emulator:([0-9][^\s\"']*)")
+    named = {(name, wheel or image) for name, text in docs.items() for wheel, image in pattern.findall(text)}
+    assert named, "the docs show no versioned install command"
+    assert {version for _, version in named} == {emulator.__version__}, named
+    assert f"## {emulator.__version__.split('.dev')[0]}" in docs["CHANGELOG.md"]
