@@ -66,14 +66,15 @@ if podman image exists "$BASE_TAG"; then
   log "base $BASE_TAG cached"
 else
   rootfs=$(mktemp -d)
-  log "building base $BASE_TAG with debootstrap $SUITE from $(mirror) (about two minutes, once)"
+  log "building base $BASE_TAG with debootstrap $SUITE from $(mirror) (a few minutes, once)"
   started=$SECONDS
   if ! debootstrap --variant=minbase --include=python3,python3-venv "$SUITE" "$rootfs" "$(mirror)" \
        >"$rootfs.log" 2>&1; then
     tail -5 "$rootfs.log"; rm -rf "$rootfs" "$rootfs.log"
     skip "debootstrap could not build a base image (no Debian mirror reachable?)"
   fi
-  tar -C "$rootfs" -c . | podman import - "$BASE_TAG" >/dev/null
+  tar -C "$rootfs" -c . | podman import - "$BASE_TAG" >"$rootfs.log" 2>&1 \
+    || { tail -5 "$rootfs.log"; rm -rf "$rootfs" "$rootfs.log"; fail "podman import of the base failed"; }
   rm -rf "$rootfs" "$rootfs.log"
   log "base built in $((SECONDS - started)) s"
 fi

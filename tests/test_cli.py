@@ -294,6 +294,17 @@ def test_log_format_json(serve):
     assert {"time", "level", "duration_ms", "remote_addr"} <= set(second)
 
 
+def test_open_control_api_warning_follows_the_log_format():
+    process = subprocess.Popen(CLI + ["serve", "--host", "0.0.0.0", "--port", "0", "--log-format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("ready http://0.0.0.0:")
+    finally:
+        lines = _log_lines(process)
+    record = json.loads(lines[0])
+    assert record["level"] == "warning" and "consider --control-token" in record["message"]
+
+
 def test_quiet_without_verbose(serve):
     process, url = serve()
     urllib.request.urlopen(f"{url}{EVENT}", timeout=5).read()
