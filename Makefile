@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime-installed
 VERSION := $(shell sed -n 's/^__version__ = "\([^"]*\)".*/\1/p' emulator/__init__.py)
 
-# `make image`: BASE must carry python3 of the host's minor version (the wheelhouse is built here).
+# `make image`: BASE must carry python3 of the host's minor version, or set WHEEL_PYTHON (below).
 CONTAINER ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null || echo podman)
 IMAGE ?= analytics-emulator:$(VERSION)
 BASE ?= python:3.11-slim-bookworm
@@ -61,9 +61,19 @@ dist: $(VENV)/.dist-installed
 	$(BIN)/python -m build --outdir dist .
 
 # The wheel and every dependency as a wheel: what the image installs from, with no download inside it.
+# The binary wheels are this Python's; WHEEL_PYTHON=3.12 fetches CPython 3.12 manylinux ones instead
+# (for BASE=python:3.12-slim).
+WHEEL := dist/analytics_emulator-$(VERSION)-py3-none-any.whl
+WHEEL_PYTHON ?=
+MANYLINUX := --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64
 wheelhouse: dist
 	rm -rf dist/wheelhouse
-	$(BIN)/python -m pip wheel --quiet --wheel-dir dist/wheelhouse dist/analytics_emulator-$(VERSION)-py3-none-any.whl
+ifeq ($(WHEEL_PYTHON),)
+	$(BIN)/python -m pip wheel --quiet --wheel-dir dist/wheelhouse $(WHEEL)
+else
+	$(BIN)/python -m pip download --quiet --dest dist/wheelhouse --only-binary=:all: --implementation cp \
+		--python-version $(WHEEL_PYTHON) $(MANYLINUX) $(WHEEL)
+endif
 
 image: wheelhouse
 	$(CONTAINER) build $(if $(findstring podman,$(CONTAINER)),--format docker) $(IMAGE_BUILD_FLAGS) \
