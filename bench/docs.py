@@ -46,6 +46,7 @@ threads for {seconds:g} s.
 REPRODUCE = """\
 ### Reproduce
 
+<!-- docs-test: skip: minutes of benchmarks against peers; make bench runs them -->
 ```sh
 make bench                          # full run, a few minutes: bench/results/latest.json and latest.png
 .venv/bin/python -m bench --quick   # smoke run, about a minute

@@ -111,10 +111,8 @@ def _serve(args: argparse.Namespace) -> int:
             settings[name] = getattr(args, name)
     allowed = list(args.allowed_hosts or [])
     allowed += [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
-    if allowed and "allowed_hosts" in _setting_defaults():
+    if allowed:
         settings["allowed_hosts"] = allowed
-    elif allowed:  # an emulator without the Host check (before the control-plane change): nothing to allow
-        log.warning("--allowed-host ignored: this emulator does not check the Host header")
     try:
         app = create_app(args.scenario, seed=args.seed, **settings)
     except ScenarioError as exc:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .store import Tenant
 
 TENANT_HEADER = "X-Emulator-Tenant"
+#: environ key set on requests that carried the control token: they pin their tenant (store.TenantStore)
+TRUSTED_KEY = "emulator.trusted"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ def current_tenant() -> Tenant:
     environ = request.environ  # per request; ``g`` may outlive it (pytest-flask keeps an app context)
     tenant = environ.get("emulator.tenant")
     if tenant is None:
-        tenant = current_emulator().store.get(environ.get("HTTP_X_EMULATOR_TENANT") or None)
+        tenant = current_emulator().store.get(environ.get("HTTP_X_EMULATOR_TENANT") or None,
+                                              trusted=environ.get(TRUSTED_KEY, False))
         environ["emulator.tenant"] = tenant
     return tenant

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from .clock import Clock
+from .control.guard import normalize_pattern
 from .core import Vendor
 from .faults import RULE_SCHEMA, FaultBook, check_fault_rules
 from .journal import DEFAULT_CAP, Journal
+from .jsonbody import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
 from .scenario import Scenario, ScenarioError, build_schema, parse_scenario, resolve
 from .store import LoadedScenario, Tenant, TenantStore
 
@@ -32,6 +34,10 @@ class Settings:
     journal_body_bytes: int = 64 * 1024
     hang_max_ms: float = 30_000
     control_token: str | None = None
+    #: Host names the control API and dashboard also answer, besides loopback (docs/security.md)
+    allowed_hosts: tuple[str, ...] = ()
+    #: how deep arrays/objects may nest in a JSON body or a YAML scenario
+    max_nesting_depth: int = DEFAULT_MAX_DEPTH
 
     def __post_init__(self) -> None:
         for name in ("journal_cap", "max_tenants", "max_body_bytes", "max_param_bytes", "journal_body_bytes"):
@@ -40,6 +46,20 @@ class Settings:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
         if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
             raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
+        depth = self.max_nesting_depth
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= HIGHEST_MAX_DEPTH:
+            raise ValueError(f"max_nesting_depth: expected an integer from 1 to {HIGHEST_MAX_DEPTH} "
+                             f"(deeper would exhaust Python's stack), got {depth!r}")
+        object.__setattr__(self, "allowed_hosts", check_allowed_hosts(self.allowed_hosts))
+
+
+def check_allowed_hosts(entries: Any) -> tuple[str, ...]:
+    """``allowed_hosts`` as a tuple of lower-case patterns (None: none); ValueError saying how to write a bad one."""
+    if entries is None:
+        return ()
+    if isinstance(entries, str) or not isinstance(entries, Iterable):
+        raise ValueError(f"allowed_hosts: expected a list of host names, got {entries!r}")
+    return tuple(normalize_pattern(entry) for entry in entries)
 
 
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
@@ -81,7 +101,7 @@ class Emulator:
 
     # -- scenarios -------------------------------------------------------------------------------
     def parse(self, text: str, source: str) -> Scenario:
-        return parse_scenario(text, source, self.schema, self.checks)
+        return parse_scenario(text, source, self.schema, self.checks, self.settings.max_nesting_depth)
 
     def load(self, scenario: Any, seed: int | None = None) -> LoadedScenario:
         """A bundled name or a path (str/Path), a Scenario, or a dict → a prepared scenario (cached).

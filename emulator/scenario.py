@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from .clock import parse_instant
+from .jsonbody import DEFAULT_MAX_DEPTH
 
 BUNDLED_DIR = Path(__file__).parent / "scenarios"
 
@@ -59,10 +61,36 @@ class _Loaded:
     lines: dict[Path_, int] = field(default_factory=dict)
     texts: dict[Path_, str] = field(default_factory=dict)
     nodes: int = 0
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+class _TooDeep(Exception):
+    """Collections nest deeper than the loader's limit (line is 1-based)."""
+
+    def __init__(self, line: int):
+        self.line = line
 
 
 class _Loader(yaml.SafeLoader):
-    """safe_load semantics, except that timestamps stay the strings the user typed."""
+    """safe_load semantics, except that timestamps stay the strings the user typed.
+
+    The composer recurses once per nesting level: it counts the levels and stops at
+    ``max_depth``, so a deep document is refused before it can exhaust the interpreter's stack.
+    """
+
+    max_depth = DEFAULT_MAX_DEPTH
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -71,17 +99,25 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _load_yaml(text: str, source: str) -> _Loaded:
+def _too_deep(source: str, line: int, max_depth: int) -> ScenarioError:
+    return ScenarioError([f"{source}:{line}: lists/mappings nest deeper than {max_depth} levels "
+                          "(the max_nesting_depth setting): not a scenario this emulator will load"])
+
+
+def _load_yaml(text: str, source: str, max_depth: int = DEFAULT_MAX_DEPTH) -> _Loaded:
     """Parse YAML into plain data, remembering each path's line and each scalar's source text."""
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
         raise ScenarioError([f"{source}:1: not valid YAML: {exc}"]) from None
+    loader.max_depth = max_depth
     try:
         node = loader.get_single_node()
-        loaded = _Loaded(None, source)
+        loaded = _Loaded(None, source, max_depth=max_depth)
         loaded.data = _construct(loader, node, (), loaded) if node is not None else None
         return loaded
+    except _TooDeep as exc:
+        raise _too_deep(source, exc.line, max_depth) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -98,6 +134,8 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
         raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: more than {MAX_NODES:,} values "
                              f"(are YAML aliases expanding?): not a scenario this emulator will load"])
     out.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.CollectionNode) and len(path) >= out.max_depth:  # aliases nest too, even in a loop
+        raise _too_deep(out.source, node.start_mark.line + 1, out.max_depth)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[str, Any] = {}
@@ -116,7 +154,11 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> A
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, item, path + (i,), out) for i, item in enumerate(node.value)]
     out.texts[path] = node.value
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, float) and not math.isfinite(value):  # .nan/.inf would make the answers invalid JSON
+        raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: {_format_path(path) or '(top)'}: "
+                             f"{node.value!r} is not a finite number (JSON has no NaN or Infinity)"])
+    return value
 
 
 def _format_path(path: Iterable) -> str:
@@ -212,9 +254,9 @@ Checker = Callable[[dict], list]
 
 
 def parse_scenario(text: str, source: str, schema: dict,
-                   checks: Mapping[str, Checker] | None = None) -> Scenario:
+                   checks: Mapping[str, Checker] | None = None, max_depth: int = DEFAULT_MAX_DEPTH) -> Scenario:
     """Load, coerce and validate a scenario text; raise ScenarioError with every problem found."""
-    loaded = _load_yaml(text, source)
+    loaded = _load_yaml(text, source, max_depth)
     data = loaded.data
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least 'name', got {_describe(data)}"])

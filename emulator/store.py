@@ -74,13 +74,26 @@ class Tenant:
 TenantFactory = Callable[[str, LoadedScenario], Tenant]
 
 
+class TenantFull(TenantError):
+    """No room for a new tenant: every other slot is pinned by requests that carried the control token."""
+
+
 class TenantStore:
-    """Lock-protected tenants, created on first use; the least recently used is evicted past the cap."""
+    """Lock-protected tenants, created on first use; the least recently used is evicted past the cap.
+
+    Eviction policy (docs/security.md): a tenant created or touched by a *trusted* request (one
+    that carried the control token, when the server has one) is pinned. Other requests create
+    tenants only in the slots pinned tenants leave free and evict only unpinned tenants, so
+    anonymous traffic cannot push out what a tokened client set up; a pinned tenant goes when it
+    is dropped, or when a trusted request needs its slot and no unpinned tenant is left. Without a
+    control token no request is trusted and this is a plain LRU. The default tenant is never evicted.
+    """
 
     def __init__(self, factory: TenantFactory, base: LoadedScenario, max_tenants: int = 256):
         self._factory = factory
         self._base = base
         self._tenants: OrderedDict[str, Tenant] = OrderedDict()
+        self._pinned: set[str] = set()
         self._lock = threading.Lock()
         self.max_tenants = max_tenants
         self.evicted = 0
@@ -89,25 +102,50 @@ class TenantStore:
     def base(self) -> LoadedScenario:
         return self._base
 
-    def get(self, name: str | None) -> Tenant:
+    def get(self, name: str | None, trusted: bool = False) -> Tenant:
+        """The tenant ``name`` (absent: the default one), created on first use; ``trusted`` pins it."""
         name = name or DEFAULT_TENANT
         if not TENANT_NAME.fullmatch(name):
             raise TenantError(f"X-Emulator-Tenant must be 1-64 characters of A-Z a-z 0-9 _ . : -, got {name[:80]!r}")
         with self._lock:
             tenant = self._tenants.get(name)
             if tenant is None:
+                if not trusted and self._pinned and not self._room_for_untrusted():
+                    raise TenantFull(
+                        f"no room for tenant {name!r}: all {self.max_tenants} tenants (--max-tenants) are pinned by "
+                        "requests that carried the control token; a tokened client frees one with "
+                        "DELETE /_emulator/tenant")
                 tenant = self._tenants[name] = self._factory(name, self._base)
-                self._evict()
+                if trusted:
+                    self._pinned.add(name)
+                self._evict(trusted)
             else:
                 self._tenants.move_to_end(name)
+                if trusted:
+                    self._pinned.add(name)
             return tenant
 
-    def _evict(self) -> None:
+    def is_pinned(self, name: str) -> bool:
+        with self._lock:
+            return name in self._pinned
+
+    def _room_for_untrusted(self) -> bool:
+        return len(self._tenants) < self.max_tenants or self._victim(trusted=False) is not None
+
+    def _victim(self, trusted: bool) -> str | None:
+        """The least recently used tenant that may go: unpinned first; pinned ones only for ``trusted``."""
+        victim = next((n for n in self._tenants if n != DEFAULT_TENANT and n not in self._pinned), None)
+        if victim is None and trusted:
+            victim = next((n for n in self._tenants if n != DEFAULT_TENANT), None)
+        return victim
+
+    def _evict(self, trusted: bool = True) -> None:
         while len(self._tenants) > self.max_tenants:
-            oldest = next((n for n in self._tenants if n != DEFAULT_TENANT), None)
-            if oldest is None:
+            victim = self._victim(trusted)
+            if victim is None:
                 return
-            del self._tenants[oldest]
+            del self._tenants[victim]
+            self._pinned.discard(victim)
             self.evicted += 1
 
     def replace(self, name: str, loaded: LoadedScenario | None = None) -> Tenant:
@@ -121,8 +159,9 @@ class TenantStore:
             return tenant
 
     def drop(self, name: str) -> bool:
-        """Forget a tenant; its next request starts it afresh from the base scenario."""
+        """Forget a tenant (and its pin); its next request starts it afresh from the base scenario."""
         with self._lock:
+            self._pinned.discard(name)
             return self._tenants.pop(name, None) is not None
 
     def install(self, name: str, tenant: Tenant) -> Tenant:

@@ -120,6 +120,17 @@ if ! .venv/bin/analytics-emulator wait "http://127.0.0.1:$port" --timeout "$READ
 fi
 health=$(.venv/bin/python -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/_emulator/health', timeout=5).read().decode())")
 case "$health" in *'"ok"'*) ;; *) fail "/_emulator/health answered $health" ;; esac
+# The control API answers the service name the image allows, and refuses a foreign Host.
+control_status() {
+  .venv/bin/python - "$port" "$1" <<'PY'
+import http.client, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+connection.request("GET", "/_emulator/requests?limit=1", headers={"Host": sys.argv[2]})
+print(connection.getresponse().status)
+PY
+}
+[ "$(control_status "analytics-emulator:$port")" = 200 ] || fail "the control API refuses Host: analytics-emulator"
+[ "$(control_status "elsewhere.example")" = 403 ] || fail "the control API accepts a foreign Host"
 whoami_in=$(podman exec "$container" id -u)
 [ "$whoami_in" != "0" ] || fail "the server runs as root inside the container"
 if [ "$port" = 8023 ]; then

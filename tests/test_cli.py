@@ -313,31 +313,44 @@ def test_quiet_without_verbose(serve):
 
 def test_allowed_host_reaches_create_app(monkeypatch):
     """The flag (repeatable) and the environment variable end up as create_app(allowed_hosts=[...])."""
-    import dataclasses
-
     from emulator import app as app_module
-    from emulator import cli, runtime
+    from emulator import cli
 
     seen = {}
 
     def fake_create_app(scenario, **settings):
         seen.update(settings)
-        raise ValueError("allowed_hosts[1]: stop here")
+        raise ValueError("allowed_hosts: stop here")
 
-    if "allowed_hosts" not in {f.name for f in dataclasses.fields(runtime.Settings)}:  # before the Host check
-        monkeypatch.setattr(cli, "_setting_defaults", lambda: {"allowed_hosts": (), "journal_cap": 1,
-                                                                "max_tenants": 1, "max_body_bytes": 1,
-                                                                "hang_max_ms": 1})
     monkeypatch.setattr(app_module, "create_app", fake_create_app)
     monkeypatch.setenv("ANALYTICS_EMULATOR_ALLOWED_HOSTS", "ci-service, other")
     assert cli.main(["serve", "--allowed-host", "emulator.test", "--allowed-host", "box"]) == 1
     assert seen["allowed_hosts"] == ["emulator.test", "box", "ci-service", "other"]
 
 
-def test_bad_allowed_host_error_names_the_flag():
-    from emulator.cli import flag_message
+def _control_status(url: str, host: str) -> int:
+    import http.client
 
-    assert flag_message("allowed_hosts[1]: 'a b' is not a host name") == "--allowed-host[1]: 'a b' is not a host name"
+    address, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(address, int(port), timeout=5)
+    try:
+        connection.request("GET", "/_emulator/requests", headers={"Host": host})  # /ready answers any Host
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_allowed_host_is_accepted_by_the_control_api(serve):
+    _, url = serve("--allowed-host", "emulator.test")
+    assert _control_status(url, "emulator.test:8023") == 200
+    assert _control_status(url, "localhost:8023") == 200
+    assert _control_status(url, "elsewhere.test") == 403
+
+
+def test_bad_allowed_host_names_the_flag():
+    result = run("serve", "--port", "0", "--allowed-host", "not a host")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("analytics-emulator serve: --allowed-host: 'not a host' is not a host name")
 
 
 # -- wait ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..jsonbody import DEFAULT_MAX_DEPTH, JSONBodyError, loads
 from .ids import ALPHABET, DIGITS, PREFIX
 from .problems import AttributeInvalid, AttributeRequired, Problem
 from .schema import EVENT_TYPES, ID_PATTERN
@@ -84,15 +85,14 @@ def _missing(name: str, detail: str) -> Problem:
     return AttributeRequired(name, detail=f"{name}: {detail}")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def load_body(data: bytes) -> dict[str, Any]:
+def load_body(data: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any]:
     """The body as a JSON object (strict JSON: no NaN or Infinity), whatever the Content-Type."""
     try:
-        body = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError):
+        body = loads(data, max_depth=max_depth)
+    except JSONBodyError as exc:
+        if exc.reason == "depth":
+            raise _bad("body", f"expected a JSON object (the beacon), got one nested deeper than {max_depth} "
+                       "levels") from None
         raise _bad("body", "expected a JSON object (the beacon), got something that is not JSON") from None
     if not isinstance(body, dict):
         raise _bad("body", f"expected a JSON object (the beacon), got a JSON {type(body).__name__}")

@@ -1,23 +1,26 @@
 """The collector: ``POST /vod`` and ``POST /live``, where the player analytics module sends beacons.
 
 Its own blueprint, so that the CORS headers a browser page needs are on these two routes only
-(never on /auth or /analytics, which the vendor serves to servers). The module posts
-``Content-Type: application/json`` from any page, so browsers preflight: ``OPTIONS`` answers
-204 with the allowed method and headers. Every answer, errors included, carries
+(never on /auth or /analytics, which the vendor serves to servers). A preflight ``OPTIONS``
+answers 204 with the allowed method and headers. Every answer, errors included, carries
 ``Access-Control-Allow-Origin`` (the caller's ``Origin``, else ``*``) so the page can read it.
 
 The reply is ``{"session": "<id>"}``: the module keeps the id and sends it in later beacons.
+Module 1.0.0-1.0.6 posted ``Content-Type: application/json`` from any page, so browsers preflight;
+since 1.0.7 the module posts with no Content-Type header (``text/plain;charset=UTF-8``, no preflight),
+and any content type is read as JSON.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..core import current_tenant
+from ..core import current_emulator, current_tenant
 from .backend import NAME, Backend
 from .beacons import ID_FIELD, LIVE, VIDEO, load_body, parse_beacon
 from .problems import AttributeInvalid, Problem, dumps, render
 from .referrers import split_referrer
 from .timefmt import to_ms
+from .useragents import warm_up_in_background
 from .viewers import platform, profile, viewer_address
 
 COLLECTOR_PATHS = {"/vod": VIDEO, "/live": LIVE}
@@ -25,6 +28,8 @@ ALLOWED_HEADERS = "Content-Type"
 PREFLIGHT_MAX_AGE = "86400"
 
 bp = Blueprint("apivideo_collector", __name__)
+# an app that serves the collector compiles the user-agent rules at once, in the background
+bp.record_once(lambda _state: warm_up_in_background())
 
 
 def is_collector_path(path: str) -> bool:
@@ -66,7 +71,7 @@ def _collect(kind: str) -> Response:
     """Check the beacon in full, derive the viewer, then record it under the tenant's lock."""
     if request.method == "OPTIONS":
         return _preflight()
-    beacon = parse_beacon(load_body(request.get_data(cache=True)), kind)
+    beacon = parse_beacon(load_body(request.get_data(cache=True), current_emulator().settings.max_nesting_depth), kind)
     tenant = current_tenant()
     backend: Backend = tenant.backend(NAME)
     settings = backend.prepared.collector

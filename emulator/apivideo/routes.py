@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
-from ..core import current_tenant
+from ..core import current_emulator, current_tenant
+from ..jsonbody import JSONBodyError, loads
 from .auth import authenticate as check_credentials
 from .backend import NAME, Backend, RateState
 from .collector import is_collector_path, with_cors
@@ -99,7 +100,11 @@ def _authorized() -> Prepared:
 
 def _body_field(name: str) -> str:
     """A string attribute of the JSON object body of /auth/*; 400 when absent or not a string."""
-    body = request.get_json(force=True, silent=True)
+    try:  # any Content-Type, as the vendor; a body that is not JSON lacks the attribute
+        body = loads(request.get_data(cache=True), max_depth=current_emulator().settings.max_nesting_depth,
+                     allow_constants=True)
+    except JSONBodyError:
+        body = None
     if not isinstance(body, dict) or body.get(name) is None:
         raise AttributeRequired(name)
     if not isinstance(body[name], str):

@@ -1,11 +1,9 @@
 """Who sent a beacon: the listing's ``location``, ``device``, ``os`` and ``client`` blocks.
 
-The platform comes from the request's User-Agent, parsed by ``device_detector`` (a Python port of
-Matomo's Device Detector, the detector whose vocabulary the vendor's answers use: device types
-``desktop``/``smartphone``/``tablet``/``tv``, OS short names ``MAC``, ``AND``, ``IOS``, ``LIN``,
-client types ``browser``/``mobile app``). DECISION: Windows is renamed to the vendor example's
-form (``Microsoft Windows``, ``W10``, ``Windows10``) like the generated sessions; anything the
-detector cannot tell is "unknown".
+The platform comes from the request's User-Agent (``useragents.platform``: Matomo's Device
+Detector, whose vocabulary the vendor's answers use: device types ``desktop``/``smartphone``/
+``tablet``/``tv``, OS short names ``MAC``, ``AND``, ``IOS``, ``LIN``, client types ``browser``/
+``mobile app``); anything the detector cannot tell is "unknown".
 
 The location comes from the scenario (``beacon_locations``): the first network containing the
 viewer's address (the first X-Forwarded-For entry, else the peer address), else the default,
@@ -13,59 +11,16 @@ else "unknown" (city null on videos, as the vendor's schema allows).
 """
 from __future__ import annotations
 
-import functools
 import ipaddress
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-UNKNOWN = "unknown"
-Triple = tuple[str, str, str]
+from .useragents import UNKNOWN, Platform, platform
+
+__all__ = ["CollectorSettings", "Locations", "Platform", "platform", "profile", "read_collector", "viewer_address"]
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-#: device_detector keeps module-level caches; one parse at a time keeps them consistent
-_DETECTOR_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Platform:
-    """The vendor's ``device`` (type, vendor, model), ``os`` (name, shortname, version), ``client``."""
-
-    device: Triple
-    os: Triple
-    client: Triple
-
-
-def _known(value: Any) -> str:
-    text = str(value or "").strip()
-    return UNKNOWN if not text or text.lower() == UNKNOWN else text
-
-
-def _os(name: str, short: str, version: str) -> Triple:
-    if name == "Windows":
-        if not version:
-            return "Microsoft Windows", UNKNOWN, UNKNOWN
-        return "Microsoft Windows", "W" + version.replace(".", ""), "Windows" + version
-    return _known(name), _known(short), _known(version)
-
-
-@functools.lru_cache(maxsize=1024)
-def platform(user_agent: str) -> Platform:
-    """Device, OS and client of a User-Agent (cached: a page sends the same one every beacon)."""
-    if not user_agent.strip():
-        return Platform((UNKNOWN,) * 3, (UNKNOWN,) * 3, (UNKNOWN,) * 3)
-    # imported here: the analytics routes do not need the collector's parser to be installed
-    from device_detector import DeviceDetector
-
-    with _DETECTOR_LOCK:
-        found = DeviceDetector(user_agent, skip_bot_detection=True).parse()
-        os_data = found.all_details.get("os") or {}
-        device = (_known(getattr(found.device_type(), "value", found.device_type())),
-                  _known(found.device_brand()), _known(found.device_model()))
-        os = _os(str(os_data.get("name") or ""), str(os_data.get("short_name") or ""),
-                 str(os_data.get("version") or ""))
-        client = (_known(found.client_type()), _known(found.client_name()), _known(found.client_version()))
-    return Platform(device, os, client)
 
 
 @dataclass(frozen=True)

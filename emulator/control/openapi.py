@@ -24,7 +24,8 @@ _TENANT = {"name": "X-Emulator-Tenant", "in": "header", "required": False,
            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
            "description": "Isolated state per tenant; created from the loaded scenario on first use "
                           "(absent: the tenant `default`). Another name answers 400."}
-_ERROR_DESCRIPTION = ("Bad control request: 400 bad parameter or body, 401 missing control token, 404 no such "
+_ERROR_DESCRIPTION = ("Bad control request: 400 bad parameter or body, 401 missing control token, 403 a Host that "
+                      "is not loopback nor allowed, or a cross-site browser request that changes state, 404 no such "
                       "rule or bundled scenario, 405 method not allowed, 413 body over the size limit, "
                       "422 invalid scenario document (with `messages`)")
 INFO_DESCRIPTION = (

@@ -52,7 +52,8 @@ _PLAYER_PARAMS = [
     _param("user_player_resolution", "Screen resolution, WxH"),
 ]
 _PHOTO_ID = {"type": "string", "pattern": "^[0-9]{1,20}$"}
-_PLAY_SUMMARY = ("Report a playback (clip: timeStart..., live: type=live & play_timestamp; "
+_PLAY_SUMMARY = ("Report a playback (clip: timeStart..., live: type=stream (the HTML5 player) or live, "
+                 "& play_timestamp; "
                  "with bytes_total: the download contract)")
 
 _METHODS: dict[str, tuple[str, list[dict]]] = {
@@ -61,8 +62,10 @@ _METHODS: dict[str, tuple[str, list[dict]]] = {
                  _param("timeStart", "Start of the played range, seconds (required for clips)", _NUMBER),
                  _param("timeEnd", "End of the played range, seconds", _NUMBER),
                  _param("timeTotal", "Duration of the video, seconds", _NUMBER),
-                 _param("type", "clip (default) or live", {"type": "string", "enum": ["clip", "live"]}),
+                 _param("type", "clip (default); stream (what the HTML5 player sends) or live select the "
+                        "live form, in any case", {"type": "string", "enum": ["clip", "stream", "live"]}),
                  _param("play_timestamp", "Live: programme time, Unix seconds (required for live)", _NUMBER),
+                 _param("live_id", "Live: the live stream's id (the player sends it beside photo_id)", _PHOTO_ID),
                  _param("bytes_total", "Makes this a stream report (download contract)",
                         {"type": "integer", "minimum": 0}),
                  _param("referer", "Page the player is embedded on (embed-details groups by its domain)"),

@@ -27,6 +27,9 @@ DOCUMENTED_EVENTS = frozenset({
     "callToActionClick", "embedEngaged", "shareEngaged",
 })
 PLAYER_FIELDS = ("user_player_type", "user_player_version", "user_player_resolution")
+#: ``type`` values that select the live form of report/play: ``stream`` is what the real HTML5
+#: player sends (23/player analytics.js: ``o.type = Player.get('video_type')``, 'clip' or 'stream')
+LIVE_TYPES = frozenset({"stream", "live"})
 
 _PHOTO_ID = re.compile(r"[0-9]{1,20}")
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
@@ -51,7 +54,11 @@ class Report:
 
 @dataclass(frozen=True, kw_only=True)
 class PlayReport(Report):
-    """report/play: a clip's played range (``type=clip``) or a live stream's programme time."""
+    """report/play: a clip's played range (``type=clip``) or a live stream's programme time.
+
+    ``type`` is normalised to ``clip`` or ``live``; the raw parameters keep what was sent (the
+    real HTML5 player sends ``type=stream`` for a live stream, older integrations ``live``).
+    """
 
     kind: ClassVar[str] = "play"
     type: str = "clip"
@@ -59,6 +66,7 @@ class PlayReport(Report):
     timeEnd: float | None = None
     timeTotal: float | None = None
     play_timestamp: float | None = None
+    live_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +128,16 @@ def parse_photo_id(params: Params) -> str:
     return value
 
 
+def parse_live_id(params: Params) -> str | None:
+    """``live_id``: optional on a live play (the player sends it with the same id as ``photo_id``)."""
+    value = _text(params, "live_id")
+    if not value:
+        return None
+    if not _PHOTO_ID.fullmatch(value):
+        raise InvalidInput.malformed("live_id", "a numeric id such as 5001")
+    return value
+
+
 def parse_seconds(params: Params, name: str, *, alias: str | None = None, required: bool = False,
                   expected: str = "a non-negative number of seconds such as 12.5") -> float | None:
     """A non-negative finite number (the player sends floats); ``alias`` is the legacy name."""
@@ -140,12 +158,13 @@ def parse_seconds(params: Params, name: str, *, alias: str | None = None, requir
 
 
 def parse_play(params: Params) -> PlayReport:
-    """report/play, clip form (``timeStart`` required) or live form (``type=live``, ``play_timestamp``)."""
+    """report/play, clip form (``timeStart`` required) or live form (``type=stream|live``, ``play_timestamp``)."""
     photo_id = parse_photo_id(params)
-    if _text(params, "type").lower() == "live":
+    if _text(params, "type").lower() in LIVE_TYPES:
         stamp = parse_seconds(params, "play_timestamp", required=True,
                               expected="a Unix timestamp in seconds such as 1709294400")
-        return PlayReport(photo_id=photo_id, type="live", play_timestamp=stamp, **_player(params))
+        return PlayReport(photo_id=photo_id, type="live", play_timestamp=stamp, live_id=parse_live_id(params),
+                          **_player(params))
     if "event" in params and not (_text(params, "timeStart") or _text(params, "time_start")):
         # the seed documents show the event page under the report/play title
         raise InvalidInput.missing("timeStart", " (an event is reported with /api/analytics/report/event)")

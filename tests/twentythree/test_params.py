@@ -175,7 +175,7 @@ def test_limits():
 
 def test_fields_are_the_vendor_names():
     fields = parse_play({"photo_id": "1", "timeStart": "1"}).fields()
-    assert {"photo_id", "type", "timeStart", "timeEnd", "timeTotal", "play_timestamp",
+    assert {"photo_id", "type", "timeStart", "timeEnd", "timeTotal", "play_timestamp", "live_id",
             "user_player_type", "user_player_version", "user_player_resolution"} == set(fields)
 
 

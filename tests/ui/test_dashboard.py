@@ -48,7 +48,7 @@ def test_requests_appear_live_and_open_in_details(serve, page, screenshot):
     expect(page.locator("#detail-title")).to_have_text(re.compile(r"#2 POST /fake/items/apple"))
     expect(detail).to_contain_text('"colour": "red"')
     expect(detail).to_contain_text("application/json")
-    expect(detail).to_contain_text("curl -i -X POST")
+    expect(detail).to_contain_text("curl -g -i -X POST")
     screenshot(page, "journal.png")
 
 

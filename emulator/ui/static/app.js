@@ -360,15 +360,23 @@ function prettyBody(body, contentType) {
   return el("pre", {class: "code", text});
 }
 
-function shellQuote(text) { return `'${String(text).replace(/'/g, "'\\''")}'`; }
+// One word for a POSIX shell (and bash, zsh): left bare when it holds only characters no shell
+// treats specially, else single-quoted, a ' inside written as '"'"'. Every part of the command
+// goes through it, the method included: the journal keeps whatever method was sent.
+function shellQuote(text) {
+  const word = String(text);
+  if (/^[A-Za-z0-9_.\/:-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
+}
 
+// The request as a curl command that is safe to paste: -g so brackets in the URL stay literal.
 function curlFor(entry) {
-  const parts = ["curl", "-i", "-X", entry.method, shellQuote(location.origin + entry.path + queryString(entry.query))];
+  const parts = ["curl", "-g", "-i", "-X", entry.method, location.origin + entry.path + queryString(entry.query)];
   for (const [name, value] of Object.entries(entry.headers || {})) {
-    if (!/^(host|content-length|connection|accept-encoding)$/i.test(name)) parts.push("-H", shellQuote(`${name}: ${value}`));
+    if (!/^(host|content-length|connection|accept-encoding)$/i.test(name)) parts.push("-H", `${name}: ${value}`);
   }
-  if (entry.body) parts.push("--data-raw", shellQuote(entry.body));
-  return parts.join(" ");
+  if (entry.body) parts.push("--data-raw", entry.body);
+  return parts.map(shellQuote).join(" ");
 }
 
 function renderDetail(entry) {

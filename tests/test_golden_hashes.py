@@ -1,0 +1,185 @@
+"""Golden answers: the bundled default scenario serves the same bytes on every install.
+
+"Same seed, byte-identical on every machine" is a promise about the wire, so this pins the sha256
+of a fixed set of answers (23 Video reports and extracts, api.video listing and events pages) of
+the bundled ``default`` scenario (seed 42) on a frozen clock. The expected bytes are kept beside
+the hashes (``tests/golden/``) so that a drift names the answer and shows where it starts.
+
+After a deliberate change of generated data: ``GOLDEN_UPDATE=1 pytest tests/test_golden_hashes.py``
+rewrites ``tests/golden/`` and prints the new hashes to paste into ``GOLDEN`` below (the files
+alone never make the test pass). See docs/determinism.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import difflib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from twentythree.helpers import BATCH, EMBED_DETAILS, EVENT, PHOTO_TOTALS, PLAY, PLAY_DETAILS, PLAY_TOTALS, signed
+
+from emulator.app import create_app
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+CLOCK = "2024-03-01T12:00:00Z"  # the instant twentythree.helpers signs at (NOW_TS)
+READ = {"consumer_key": "qa-read-consumer", "consumer_secret": "qa-read-consumer-secret",
+        "access_token": "qa-read-token", "access_token_secret": "qa-read-token-secret"}
+VIDEO = "vi4k0jvEUuaTdRAEjQ4Prklg"
+LIVE = "li4pqNqGLvRFEpDtWHQ4nqbY"
+BASIC = {"Authorization": "Basic " + base64.b64encode(b"sandbox-key:").decode()}
+EXTRACT_RANGE = {"format": "json", "raw": "", "date_start": "2024-01-30", "date_end": "2024-03-01"}
+
+#: answer name -> sha256 of its status line, Content-Type and body (see ``wire``)
+GOLDEN = {
+    "23video-report-play": "b725658e1a85b5c19ba4ee6774523088ead6cba8e351e6fa4696755de6a3cf15",
+    "23video-report-event": "eb7785279204207f8a285dddc076ac5df7985c4d989adcbfb9fc9c1372200a9d",
+    "23video-report-batch": "342786bca43f8a7f02413aa65f8864f86b9f81b39a3f1b07cb3d07c7c77dd972",
+    "23video-extract-play-totals": "31ea7a82e9e71d1dde9ed793107a86490c8ea91b260ee60cd39924d5e70b51c4",
+    "23video-extract-play-details": "c9533551c05cf9f6fc9009ba9150ec16170e2f19b44c0aefa8574449099e2c68",
+    "23video-extract-photo-totals": "3d1d86d7901b28f17b33a7ad9420df7b6ef146c0e5cd674fba2a056b2b4633b8",
+    "23video-extract-embed-details": "287588ed44555ed7d26726044c324ca8f59abf7fc301e2065d8220a309c7437f",
+    "apivideo-video-sessions-page-1": "a2443cf7325ad471176f5644a27f5cb18b01a5ed4ec000c9d434be54301bad3e",
+    "apivideo-video-sessions-page-3-of-10": "ce9412808f2eb89519f9aaee79489ab2f609557492ea350a65058263373661a5",
+    "apivideo-video-sessions-metadata-filter": "6115887676bd1f9ec5466506c794c4d49b266741a50eab85ac87117c5243f491",
+    "apivideo-live-stream-sessions-page-1": "f91b3cc8de7ebb18e644708f6990727701b18c0dcc9b2df4da862d108466d795",
+    "apivideo-session-events-generated": "4bb0829231709652ce787c9f2ab547314bffc027b85fc3a4b9f1cf05026578ac",
+    "apivideo-session-events-explicit": "5f7831e0c76dc33f79afe00b51ea4f6f746119c725105c25a9d7c04e14623423",
+}
+
+
+def default_scenario() -> dict[str, Any]:
+    """The bundled ``default`` scenario as shipped, with the clock frozen (its history is relative to today)."""
+    text = resources.files("emulator").joinpath("scenarios/default.yaml").read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    assert "clock" not in document, "the default scenario now sets a clock: drop the override here"
+    return {**copy.deepcopy(document), "clock": CLOCK}
+
+
+def wire(response) -> bytes:
+    """What a client sees that the data decides: status, Content-Type and body."""
+    return f"{response.status}\n{response.content_type}\n\n".encode() + response.get_data()
+
+
+def _first_generated_session(client) -> str:
+    page = client.get(f"/analytics/videos/{VIDEO}", query_string={"period": "2024-01-01/2024-02-29"},
+                      headers=BASIC).get_json()
+    return next(s["session"]["sessionId"] for s in page["data"] if s["session"]["sessionId"] != "psEmFwGQUAXR2lFHj5nDOpy")
+
+
+def _bearer(client) -> dict[str, str]:
+    answer = client.post("/auth/api-key", json={"apiKey": "sandbox-key"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return {"Authorization": "Bearer " + answer.get_json()["access_token"]}
+
+
+#: (name, call) in the order they run on one app: the reports come first, so the extracts count them
+ANSWERS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("23video-report-play", lambda c: c.get(PLAY, query_string={
+        "photo_id": "1001", "timeStart": "0", "timeEnd": "42", "timeTotal": "120",
+        "referer": "https://customer.example/page", "callback": "window.ignore", "format": "json"})),
+    ("23video-report-event", lambda c: c.get(EVENT, query_string={
+        "photo_id": "1002", "event": "fullscreen", "referer": "https://www.facebook.com/"})),
+    ("23video-report-batch", lambda c: c.get(BATCH, query_string={"callback": "window.ignore", "data": json.dumps([
+        {"reportType": "play", "format": "json", "photo_id": "1003", "timeStart": 0.5, "timeEnd": 30.25,
+         "timeTotal": 256.04, "type": "clip", "uuid": "u-1", "user_player_type": "html5"},
+        {"reportType": "event", "format": "json", "photo_id": "1003", "event": "load", "type": "clip"},
+        {"reportType": "download", "photo_id": "1003", "session_id": "s1", "bytes_total": 100, "skip": 0}])})),
+    ("23video-extract-play-totals", lambda c: signed(c, PLAY_TOTALS, EXTRACT_RANGE, READ)),
+    ("23video-extract-play-details", lambda c: signed(c, PLAY_DETAILS, EXTRACT_RANGE, READ)),
+    ("23video-extract-photo-totals", lambda c: signed(c, PHOTO_TOTALS, {"format": "json", "raw": ""}, READ)),
+    ("23video-extract-embed-details", lambda c: signed(c, EMBED_DETAILS, EXTRACT_RANGE, READ)),
+    ("apivideo-video-sessions-page-1", lambda c: c.get(
+        f"/analytics/videos/{VIDEO}", query_string={"period": "2024-01-01/2024-02-29"}, headers=BASIC)),
+    ("apivideo-video-sessions-page-3-of-10", lambda c: c.get(
+        f"/analytics/videos/{VIDEO}", query_string={"period": "2024-01-01/2024-02-29", "currentPage": "3",
+                                                  "pageSize": "10"}, headers=BASIC)),
+    ("apivideo-video-sessions-metadata-filter", lambda c: c.get(
+        f"/analytics/videos/{VIDEO}", query_string={"period": "2024-01", "metadata[Format]": "Demo"},
+        headers=BASIC)),
+    ("apivideo-live-stream-sessions-page-1", lambda c: c.get(
+        f"/analytics/live-streams/{LIVE}", query_string={"period": "2024-02"}, headers=_bearer(c))),
+    ("apivideo-session-events-generated", lambda c: c.get(
+        f"/analytics/sessions/{_first_generated_session(c)}/events", headers=BASIC)),
+    ("apivideo-session-events-explicit", lambda c: c.get(
+        "/analytics/sessions/psEmFwGQUAXR2lFHj5nDOpy/events", headers=BASIC)),
+]
+
+
+def _describe(name: str, got: bytes, want: bytes | None) -> str:
+    """Which answer changed and where: the first differing byte, then a short line diff."""
+    if want is None:
+        return f"{name}: no stored bytes in {GOLDEN_DIR} to compare with"
+    at = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+    lines = [f"{name}: the answer differs from byte {at} on ({len(got)} bytes now, {len(want)} pinned)",
+             f"  pinned: {want[max(0, at - 40):at + 80]!r}", f"  now:    {got[max(0, at - 40):at + 80]!r}"]
+    diff = difflib.unified_diff(_lines(want), _lines(got), "pinned", "now", n=0, lineterm="")
+    lines.extend(line[:240] for line in list(diff)[:20])
+    return "\n".join(lines)
+
+
+def _lines(data: bytes) -> list[str]:
+    """Bytes cut into readable lines (compact JSON has none of its own): one per object boundary."""
+    return data.decode("utf-8", "replace").replace("},{", "},\n{").splitlines()
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, bytes]:
+    client = create_app(default_scenario()).test_client()
+    return {name: wire(call(client)) for name, call in ANSWERS}
+
+
+def test_every_answer_is_a_success(answers):
+    failed = {name: data[:200] for name, data in answers.items() if not data.startswith(b"200 OK\n")}
+    assert not failed
+
+
+@pytest.mark.parametrize("name", [name for name, _ in ANSWERS])
+def test_answer_bytes_are_pinned(answers, name):
+    got = answers[name]
+    digest = hashlib.sha256(got).hexdigest()
+    path = GOLDEN_DIR / f"{name}.txt"
+    if os.environ.get("GOLDEN_UPDATE") == "1":
+        GOLDEN_DIR.mkdir(exist_ok=True)
+        path.write_bytes(got)
+        print(f'\n    "{name}": "{digest}",')
+        return
+    if digest != GOLDEN.get(name):
+        want = path.read_bytes() if path.exists() else None
+        pytest.fail(_describe(name, got, want), pytrace=False)
+
+
+def test_stored_bytes_match_the_pinned_hashes():
+    """The files under tests/golden/ are what the hashes say (so a diff shown on failure is true)."""
+    stale = [name for name, digest in GOLDEN.items()
+             if hashlib.sha256((GOLDEN_DIR / f"{name}.txt").read_bytes()).hexdigest() != digest]
+    assert not stale
+    assert set(GOLDEN) == {name for name, _ in ANSWERS}
+
+
+_WITHOUT_FAKER = """
+import hashlib, json, sys
+sys.modules["faker"] = None  # any import of Faker now fails
+from emulator.app import create_app
+client = create_app(json.loads(sys.stdin.read())).test_client()
+answer = client.get(sys.argv[1], query_string={"period": "2024-01-01/2024-02-29"}, headers=json.loads(sys.argv[2]))
+print(hashlib.sha256(f"{answer.status}\\n{answer.content_type}\\n\\n".encode() + answer.get_data()).hexdigest())
+"""
+
+
+def test_generated_data_does_not_need_faker():
+    """A process where Faker cannot be imported serves the same first listing page (Faker is only the pool maker's)."""
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_FAKER, f"/analytics/videos/{VIDEO}", json.dumps(BASIC)],
+                          input=json.dumps(default_scenario()), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == GOLDEN["apivideo-video-sessions-page-1"]
