@@ -111,7 +111,8 @@ def test_docs_name_the_current_version():
     import re
 
     docs = {path.name: path.read_text(encoding="utf-8") for path in
-            [REPO / "docs" / "install.md", REPO / "docs" / "ci.md", REPO / "CHANGELOG.md"]}
+            [REPO / "docs" / "install.md", REPO / "docs" / "ci.md", REPO / "docs" / "pytest-and-ci.md",
+              REPO / "CHANGELOG.md"]}
     pattern = re.compile(r"analytics_emulator-([0-9][^-\s]*)-py3-none-any\.whl|analytics-emulator:([0-9][^\s\"']*)")
     named = {(name, wheel or image) for name, text in docs.items() for wheel, image in pattern.findall(text)}
     assert named, "the docs show no versioned install command"
