@@ -22,6 +22,7 @@ from .emulator_figures import large_video, plugin_overhead
 from .peers import Peers, ensure_peers
 from .plan import Plan
 from .services import ROOT
+from .serving_figures import first_beacon, idle_connections
 from .targets import evaluate
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -37,6 +38,21 @@ def measure_emulator_only(plan: Plan, results: dict, errors: list[str]) -> None:
                   f"session set-up {results['plugin']['session_setup_s']:.2f} s", flush=True)
         except (RuntimeError, OSError) as exc:
             errors.append(f"plugin overhead: {exc}")
+        print(f"idle connections ({plan.idle_connections:,}) ...", flush=True)
+        try:
+            results["idle"] = idle = idle_connections(plan.idle_connections, samples=plan.samples // 2)
+            print(f"  median {idle['idle_median_ms']:.2f} -> {idle['loaded_median_ms']:.2f} ms, "
+                  f"+{idle['rss_growth_mb']:.1f} MB, threads {idle['threads_before']} / {idle['threads_during']}"
+                  f" / {idle['threads_after']}", flush=True)
+        except (RuntimeError, OSError) as exc:
+            errors.append(f"idle connections: {exc}")
+        print("first api.video beacon on a fresh server ...", flush=True)
+        try:
+            results["beacon"] = beacon = first_beacon(plan.beacon_runs)
+            print(f"  first {beacon['first_ms']:.0f} ms, next new agent {beacon['second_new_agent_ms']:.1f} ms, "
+                  f"report/event beside it {beacon['events_beside_median_ms']:.2f} ms median", flush=True)
+        except (RuntimeError, OSError) as exc:
+            errors.append(f"first beacon: {exc}")
         print(f"large video, {plan.sessions:,} sessions ...", flush=True)
         try:
             results["large"] = large_video(Path(tmp), plan.sessions)

@@ -18,13 +18,15 @@ class Plan:
     resets: int = 300
     plugin_tests: int = 200
     sessions: int = 1_000_000
+    idle_connections: int = 2000
+    beacon_runs: int = 3
 
     @classmethod
     def make(cls, args: argparse.Namespace) -> Plan:
         plan = cls()
         if args.quick:
             plan = cls(quick=True, seconds=1.0, warmup_s=8.0, warmup_min_s=3.0, samples=300, rounds=1,
-                       startup_runs=2, resets=100)
+                       startup_runs=2, resets=100, beacon_runs=1)
         if args.seconds is not None:
             plan.seconds = args.seconds
         if args.sessions is not None:

@@ -47,7 +47,8 @@ def _serving_rows(results: dict, api: str, label: str, peer: str, targets: dict[
     rows.append(_row(f"{label} throughput (req/s, 8 conn.)", em, {peer: other}, _ratio(em, other),
                      targets.get(f"{api}_rps"), 0))
     em, other = _get(figures, "emulator", "throughput", "cpu_us"), _get(figures, peer, "throughput", "cpu_us")
-    rows.append(_row(f"{label} server CPU per request (µs)", em, {peer: other}, _ratio(em, other), None, 0))
+    rows.append(_row(f"{label} server CPU per request (µs)", em, {peer: other}, _ratio(em, other),
+                     targets.get(f"{api}_cpu"), 0))
     em, other = _get(figures, "emulator", "latency", "body_bytes"), _get(figures, peer, "latency", "body_bytes")
     rows.append(_row(f"{label} response body (bytes)", em, {peer: other}, _ratio(em, other), None, 0))
     return rows
@@ -78,6 +79,26 @@ def table(results: dict, targets: list[Target]) -> str:
         lines.append(_row("pytest plugin: session set-up, once (s)", plugin.get("session_setup_s"), {}))
         lines.append(_row(f"pytest plugin: {plugin['tests']} tests, wall time (s)", plugin.get("with_wall_s"), {},
                           f"{plugin['ratio']:.2f}× without"))
+    idle = results.get("idle", {})
+    if idle:
+        count = f"{idle['connections']:,} idle connections"
+        lines.append(_row("report/event median, no idle connections (ms)", idle.get("idle_median_ms"), {}))
+        lines.append(_row(f"report/event median, {count} open (ms)", idle.get("loaded_median_ms"), {},
+                          f"{idle['latency_ratio']:.2f}× without", by_key.get("idle_latency")))
+        lines.append(_row(f"{count}: resident memory growth (MB)", idle.get("rss_growth_mb"), {}, "",
+                          by_key.get("idle_memory"), 1))
+        lines.append(_row(f"{count}: server threads before / during / after", idle.get("threads_during"), {},
+                          f"{idle['threads_before']} / {idle['threads_during']} / {idle['threads_after']}",
+                          by_key.get("idle_threads"), 0))
+        lines.append(_row(f"{count}: memory after they closed, over before (MB)", idle.get("rss_after_close_mb"),
+                          {}, "", None, 1))
+    beacon = results.get("beacon", {})
+    if beacon:
+        lines.append(_row("first api.video beacon, new User-Agent, fresh server (ms)", beacon.get("first_ms"), {}, "",
+                          None, 0))
+        lines.append(_row("next beacon with another new User-Agent (ms)", beacon.get("second_new_agent_ms"), {}))
+        lines.append(_row("report/event median on another connection meanwhile (ms)",
+                          beacon.get("events_beside_median_ms"), {}, "", by_key.get("beside_slow")))
     large = results.get("large", {})
     if large:
         count = f"{large['sessions']:,} sessions"

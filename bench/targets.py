@@ -66,6 +66,12 @@ def evaluate(results: dict) -> list[Target]:
     slowest = None if None in pages else max(pages)
     memory = _get(results, "large", "rss_growth_mb")
     millions = f"{(_get(results, 'large', 'sessions') or 0):,} sessions"
+    cpu = _get(results, "event", "emulator", "throughput", "cpu_us")
+    idle_ratio = _get(results, "idle", "latency_ratio")
+    idle_memory = _get(results, "idle", "rss_growth_mb")
+    threads = [_get(results, "idle", k) for k in ("threads_before", "threads_after")]
+    recovered = None if None in threads else float(threads[1] - threads[0])
+    beside = _get(results, "beacon", "events_beside_median_ms")
     return [
         Target("event_rps", "report/event throughput", "≥ 1.0× WireMock", event_rps, "x",
                _judge(event_rps, lambda v: v >= 1.0)),
@@ -80,4 +86,13 @@ def evaluate(results: dict) -> list[Target]:
                _judge(slowest, lambda v: v < 5.0)),
         Target("large_memory", f"{millions}: memory growth", "< 200 MB", memory, "MB",
                _judge(memory, lambda v: v < 200.0)),
+        Target("event_cpu", "server CPU per report/event", "≤ 120 µs", cpu, "µs", _judge(cpu, lambda v: v <= 120)),
+        Target("idle_latency", "2,000 idle connections: median", "≤ 2.0× without", idle_ratio, "x",
+               _judge(idle_ratio, lambda v: v <= 2.0)),
+        Target("idle_memory", "2,000 idle connections: memory", "< 50 MB", idle_memory, "MB",
+               _judge(idle_memory, lambda v: v < 50.0)),
+        Target("idle_threads", "threads after they close", "+0 over before", recovered, "threads",
+               _judge(recovered, lambda v: v <= 0)),
+        Target("beside_slow", "report/event median beside a slow request", "< 5 ms", beside, "ms",
+               _judge(beside, lambda v: v < 5.0)),
     ]

@@ -1,9 +1,10 @@
 """`serve --verbose`: one log line per request, as text or JSON, after the answer went out.
 
 A WSGI wrapper outside everything else (tenant prefix, transport faults), so the line carries what
-the client saw: the path as sent, the status (none when a fault dropped the connection), the fault
-rule that fired, and the time until the last byte. It reads the fault from the WSGI environ keys
-the request hooks set; it changes nothing in the request or the answer.
+the client saw: the path as sent, the status (none when a fault drops the connection), the fault
+rule that fired, and the duration (as the journal counts it: the app's time plus a latency fault's
+delay, which the server adds on the wire). It reads the fault from the request's pipeline state
+(emulator.hooks); it changes nothing in the request or the answer.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+from . import transport
+from .hooks import STATE_KEY
+
 ACCESS_LOGGER = "emulator.access"
-FAULT_KEY = "emulator.fault"  # set by emulator.hooks when a fault rule fires
-FAULT_KIND_KEY = "emulator.fault_kind"
 
 
 class AccessLog:
@@ -47,10 +49,18 @@ class AccessLog:
         return _Closing(result, lambda: self._log(environ, seen, started))
 
     def _log(self, environ: dict, seen: dict, started: float) -> None:
+        state = environ.get(STATE_KEY)
+        rule = getattr(state, "rule", None)
+        action = getattr(state, "action", None)
+        kind = rule.kind if rule is not None else None
+        duration = (time.perf_counter() - started) * 1000
+        if action is not None and action.kind == "latency":
+            duration += action.delay_ms
         request = {
-            "method": seen["method"], "path": seen["path"], "query": seen["query"], "status": seen["status"],
-            "fault": environ.get(FAULT_KEY), "fault_kind": environ.get(FAULT_KIND_KEY),
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "method": seen["method"], "path": seen["path"], "query": seen["query"],
+            "status": None if kind in transport.NO_ANSWER else seen["status"],
+            "fault": rule.id if rule is not None else None, "fault_kind": kind,
+            "duration_ms": round(duration, 3),
             "tenant": environ.get("HTTP_X_EMULATOR_TENANT"), "remote_addr": environ.get("REMOTE_ADDR"),
         }
         self.logger.info("%s", _request_text(request), extra={"request": request})

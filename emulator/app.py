@@ -12,7 +12,6 @@ from .control import bp as control_bp
 from .core import Vendor
 from .runtime import Emulator, Settings
 from .tenancy import TenantPrefix
-from .transport import TransportFaults
 from .ui import bp as ui_bp
 from .vendors import all_vendors
 
@@ -41,6 +40,7 @@ def create_app(scenario: Any = "default", *, seed: int | None = None,
             app.register_blueprint(blueprint)
     app.register_blueprint(control_bp)
     app.register_blueprint(ui_bp)
-    app.wsgi_app = TenantPrefix(TransportFaults(app.wsgi_app, emulator.stopping))
+    app.wsgi_app = TenantPrefix(app.wsgi_app)
     app.emulator_stopping = emulator.stopping
+    app.emulator_fault_max_ms = options.hang_max_ms  # the server clamps what it executes to it too
     return app

@@ -73,7 +73,9 @@ def positive_seconds(text: str) -> float:
 # the user typed the flag.
 SETTING_FLAGS = {"journal_cap": "--journal-cap", "max_tenants": "--max-tenants",
                  "max_body_bytes": "--max-body-bytes", "hang_max_ms": "--hang-max-ms",
-                 "control_token": "--control-token", "allowed_hosts": "--allowed-host"}
+                 "control_token": "--control-token", "allowed_hosts": "--allowed-host",
+                 "max_connections": "--max-connections", "keep_alive_timeout": "--keep-alive-timeout",
+                 "head_timeout": "--head-timeout", "body_timeout": "--body-timeout", "fault_max_ms": "--fault-max-ms"}
 
 
 def flag_message(message: str) -> str:
@@ -93,9 +95,11 @@ def scenario_hint(name: str) -> str:
 
 
 def _setting_defaults() -> dict:
+    """The defaults of the app's Settings and the server's limits, for --help."""
+    from .httpserver import ServerLimits
     from .runtime import Settings
 
-    return {f.name: f.default for f in dataclasses.fields(Settings)}
+    return {f.name: f.default for cls in (ServerLimits, Settings) for f in dataclasses.fields(cls)}
 
 
 # -- serve -------------------------------------------------------------------------------------------
@@ -127,7 +131,12 @@ def _serve(args: argparse.Namespace) -> int:
     if args.verbose:
         app.wsgi_app = accesslog.AccessLog(app.wsgi_app)
     try:
-        server = make_server(app, args.host, args.port)
+        server = make_server(app, args.host, args.port, max_connections=args.max_connections,
+                             keep_alive_timeout=args.keep_alive_timeout, head_timeout=args.head_timeout,
+                             body_timeout=args.body_timeout)
+    except ValueError as exc:
+        print(f"{PROG} serve: {flag_message(str(exc))}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"{PROG} serve: {_listen_error(args.host, args.port, exc)}", file=sys.stderr)
         return 1
@@ -286,8 +295,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"tenants kept before the least recently used goes (default: {limits['max_tenants']})")
     serve.add_argument("--max-body-bytes", type=int, default=None, metavar="N",
                        help=f"request body cap, 413 past it (default: {limits['max_body_bytes']})")
-    serve.add_argument("--hang-max-ms", type=float, default=None, metavar="MS",
-                       help=f"longest `hang` fault (default: {limits['hang_max_ms']:g})")
+    serve.add_argument("--hang-max-ms", "--fault-max-ms", dest="hang_max_ms", type=float, default=None, metavar="MS",
+                       help="longest a fault may hold an answer: hang, latency, slow_body "
+                            f"(default: {limits['hang_max_ms']:g})")
+    serve.add_argument("--max-connections", type=int, default=None, metavar="N",
+                       help=f"open connections served at once; more get 503 (default: {limits['max_connections']})")
+    serve.add_argument("--keep-alive-timeout", type=float, default=None, metavar="S",
+                       help=f"seconds an idle connection is kept (default: {limits['keep_alive_timeout']:g})")
+    serve.add_argument("--head-timeout", type=float, default=None, metavar="S",
+                       help=f"seconds to send a request head (default: {limits['head_timeout']:g})")
+    serve.add_argument("--body-timeout", type=float, default=None, metavar="S",
+                       help=f"seconds to send a request body (default: {limits['body_timeout']:g})")
     serve.add_argument("--verbose", action="store_true",
                        help="log one line per request to stderr: time, method, path and query, status, fault, "
                             "duration")

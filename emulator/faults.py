@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -171,10 +172,7 @@ def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HAN
     if "method" in match:
         match["method"] = match["method"].upper()
     action = dict(data["action"])
-    notes = []
-    if action["kind"] == "hang" and action["ms"] > hang_max_ms:
-        notes.append(f"hang ms {action['ms']} clamped to the server maximum {hang_max_ms:g}")
-        action["ms"] = hang_max_ms
+    notes = _limit_durations(action, hang_max_ms)
     until = None
     if "until" in data:
         try:
@@ -184,6 +182,26 @@ def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HAN
     return FaultRule(id=data.get("id") or generated_id, action=action, match=match, times=data.get("times"),
                      after=data.get("after", 0), probability=float(data.get("probability", 1.0)), until=until,
                      notes=notes, origin=origin)
+
+
+def _limit_durations(action: dict[str, Any], max_ms: float) -> list[str]:
+    """Refuse a number that is not finite (NaN, Infinity); clamp hang and latency to ``max_ms``.
+
+    ``slow_body`` is clamped where it runs (its length depends on the answer): the server raises
+    the rate so the whole body takes at most ``max_ms``.
+    """
+    for name, value in action.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FaultError(f"action.{name}: expected a finite number, got {value!r}")
+    notes = []
+    kind = action["kind"]
+    if kind in ("hang", "latency") and action["ms"] > max_ms:
+        notes.append(f"{kind} ms {action['ms']:g} clamped to the server maximum {max_ms:g} (--hang-max-ms)")
+        action["ms"] = max_ms
+    if kind == "latency" and action["ms"] + action.get("jitter_ms", 0) > max_ms:
+        notes.append(f"latency jitter_ms {action['jitter_ms']:g} clamped so ms + jitter_ms <= {max_ms:g}")
+        action["jitter_ms"] = max_ms - action["ms"]
+    return notes
 
 
 def check_fault_rules(rules: list) -> list[tuple[tuple, str]]:

@@ -5,17 +5,25 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
 
+from . import transport
 from .clock import format_instant
-from .core import current_emulator, current_tenant
+from .core import Vendor, current_emulator, current_tenant
+from .faults import FaultRule
+from .httpserver import CONNECTION_KEY, TransportAction
 from .journal import RawEntry
-from .store import TenantError
+from .store import Tenant, TenantError
 
 CONTROL_PREFIX = "/_emulator"
-TRANSPORT_KEY = "emulator.transport"
+STATE_KEY = "emulator.state"
+# On an answer made from a fault rule's own ``body``: whatever text a rule carries, a browser that
+# opens it runs no script and guesses no type (the rule's author is not the page's author).
+FAULT_BODY_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
 log = logging.getLogger("emulator")
 
 
@@ -43,68 +51,101 @@ def require_control_token() -> Response | None:
     return response
 
 
+@dataclass
+class RequestState:
+    """One request's way through the pipeline: tenant, vendor, clock reading, fault, transport action.
+
+    Made once in the before-request hook (``environ["emulator.state"]``, the only key of the app's
+    own); the vendor handler and the journal read it instead of deciding again.
+    """
+
+    tenant: Tenant | None
+    vendor: Vendor | None
+    api: str | None  # what the journal files it under; None: not journaled (control, bad tenant)
+    started: float
+    now: datetime | None = None
+    rule: FaultRule | None = None
+    action: TransportAction | None = None
+
+
+def request_state() -> RequestState | None:
+    """This request's state (None on control routes before the hook ran)."""
+    return request.environ.get(STATE_KEY)
+
+
 def _before() -> Response | None:
     emulator = current_emulator()
-    environ = request.environ  # per-request values live here, not in ``g`` (see core.current_tenant)
-    control = is_control(request.path)
-    if not control:
-        environ["emulator.started"] = time.perf_counter()
-        vendor = emulator.vendor_for(request.path)
-        environ["emulator.api"] = vendor.name if vendor else "unknown"
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None and (request.content_length or 0) > limit:
-        raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
-    if control:
+    environ = request.environ
+    path = request.path
+    if is_control(path):
+        _check_length()
         return None
+    vendor = emulator.vendor_for(path)
+    state = RequestState(None, vendor, vendor.name if vendor else "unknown", time.perf_counter())
+    environ[STATE_KEY] = state
+    _check_length()
     try:
-        tenant = current_tenant()
+        state.tenant = tenant = current_tenant()
     except TenantError as exc:
-        environ["emulator.api"] = None  # nothing to journal in: there is no valid tenant
+        state.api = None  # nothing to journal in: there is no valid tenant
         return control_error(400, str(exc))
+    state.now = tenant.now()
     if not tenant.faults:
         return None
     params = dict(request.args.items())
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         params.update(request.form.items())
-    api = environ["emulator.api"]
-    rule = tenant.faults.select(tenant.now(), tenant.random("faults").random, api=api, method=request.method,
-                                path=request.path, params=params, headers=request.headers)
+    rule = tenant.faults.select(state.now, tenant.random("faults").random, api=state.api, method=request.method,
+                                path=path, params=params, headers=request.headers)
     if rule is None:
         return None
-    environ["emulator.fault"] = rule.id
-    environ["emulator.fault_kind"] = rule.kind
+    state.rule = rule
     action = rule.action
     kind = action["kind"]
-    if kind == "latency":
-        delay = action["ms"] + tenant.random("latency").uniform(0, action.get("jitter_ms", 0))
-        emulator.stopping.wait(delay / 1000.0)
-        return None
     if kind == "status":
         if "body" in action or vendor is None:
             response = Response(action.get("body", ""), status=action["status"],
                                 content_type=action.get("content_type", "text/plain; charset=utf-8"))
-        else:
-            response = vendor.error_response(action["status"], None)
+            response.headers.update(action.get("headers", {}))
+            response.headers.update(FAULT_BODY_HEADERS)  # a rule's own text is never active content
+            return response
+        response = vendor.error_response(action["status"], None)
         response.headers.update(action.get("headers", {}))
         return response
     if kind in ("error", "rate_limit"):
         response = vendor.fault_response(action) if vendor else None
         if response is None:
-            return control_error(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {api} routes")
+            return control_error(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {state.api} routes")
         return response
-    request.environ[TRANSPORT_KEY] = action
-    if kind in ("reset", "empty", "hang"):
-        return Response(b"", status=200)
-    return None  # truncate, slow_body: the normal answer, delivered badly by the transport layer
+    max_ms = emulator.settings.hang_max_ms
+    state.action = decision = transport.decide(action, tenant.random("latency"), max_ms)
+    if not transport.hand_over(environ, decision):  # in-process: no socket to act on
+        if kind == "latency":
+            emulator.stopping.wait(decision.delay_ms / 1000.0)
+        elif kind in transport.NEEDS_SOCKET:
+            status, headers, body = transport.needs_socket_error(kind)
+            return Response(body, status=status, headers=headers)
+        return None
+    if kind in transport.NO_ANSWER:
+        return Response(b"", status=200)  # never sent: the server resets, closes or hangs instead
+    return None  # latency, truncate, slow_body: the normal answer, delivered late or badly by the server
+
+
+def _check_length() -> None:
+    """413 from the declared length (the server has not read a body past the limit either)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    declared = request.environ.get("CONTENT_LENGTH")  # straight from the environ: Headers cost 18 %
+    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+        raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
 
 
 def _after(response: Response) -> Response:
     environ = request.environ
-    api = environ.get("emulator.api")
-    if api is None:
+    state: RequestState | None = environ.get(STATE_KEY)
+    if state is None or state.api is None:
         return response
-    tenant = current_tenant()
+    tenant = state.tenant or current_tenant()
     settings = current_emulator().settings
     try:
         body = request.get_data(cache=True)[: settings.journal_body_bytes]
@@ -114,12 +155,19 @@ def _after(response: Response) -> Response:
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers.append((key, environ[key]))
-    kind = environ.get("emulator.fault_kind")
+    rule, action = state.rule, state.action
+    kind = rule.kind if rule is not None else None
+    duration = (time.perf_counter() - state.started) * 1000
+    if action is not None and action.kind == "latency":
+        duration += action.delay_ms  # the server holds the answer that long after this point
     tenant.journal.record(RawEntry(
-        format_instant(tenant.now()), api, environ["REQUEST_METHOD"], request.path,
+        format_instant(state.now or tenant.now()), state.api, environ["REQUEST_METHOD"], request.path,
         environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
-        None if kind in ("reset", "empty", "hang") else response.status_code, environ.get("emulator.fault"), kind,
-        (time.perf_counter() - environ["emulator.started"]) * 1000))
+        None if kind in transport.NO_ANSWER else response.status_code, rule.id if rule else None, kind, duration))
+    if action is not None and action.kind == "slow_body" and CONNECTION_KEY not in environ:
+        max_ms = current_emulator().settings.hang_max_ms
+        response.response = transport.dribble(response.get_data(), action.bytes_per_second, max_ms,
+                                              current_emulator().stopping)
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -44,8 +45,9 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        if not isinstance(self.hang_max_ms, (int, float)) or self.hang_max_ms < 0:
-            raise ValueError(f"hang_max_ms: expected a non-negative number, got {self.hang_max_ms!r}")
+        if (isinstance(self.hang_max_ms, bool) or not isinstance(self.hang_max_ms, (int, float))
+                or not math.isfinite(self.hang_max_ms) or self.hang_max_ms < 0):
+            raise ValueError(f"hang_max_ms: expected a finite number of 0 or more, got {self.hang_max_ms!r}")
         depth = self.max_nesting_depth
         if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= HIGHEST_MAX_DEPTH:
             raise ValueError(f"max_nesting_depth: expected an integer from 1 to {HIGHEST_MAX_DEPTH} "

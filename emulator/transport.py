@@ -1,88 +1,63 @@
-"""Transport-level faults (reset, empty, truncate, slow_body, hang) as WSGI middleware.
+"""Transport faults, the app's side: a rule's action becomes a typed :class:`TransportAction`.
 
-The Flask hooks decide *that* a transport fault fires (and journal it); this layer, outside Flask,
-does it to the connection. ``reset``, ``empty`` and ``hang`` need the accepted socket, which the
-emulator's own server hands in as ``environ["emulator.connection"]`` (see serving.py).
+The server (emulator.httpserver) executes the action on the socket with loop timers: nothing here
+sleeps or touches a connection. Without that server (Flask's test client, pytest-flask's
+``client``) there is no socket: ``latency`` and ``slow_body`` are carried out here, the kinds that
+need a socket answer a clear 500.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import random
+import threading
+from collections.abc import Iterator
 from typing import Any
 
-from .hooks import TRANSPORT_KEY
+from .httpserver import CONNECTION_KEY, TransportAction
 
-CONNECTION_KEY = "emulator.connection"
 NEEDS_SOCKET = ("reset", "empty", "hang", "truncate")
+NO_ANSWER = ("reset", "empty", "hang")  # the answer the app builds is never sent
 
 
-class TransportFaults:
-    """Wraps the Flask WSGI app; passes every other request through untouched."""
-
-    def __init__(self, wsgi_app: Callable, stopping) -> None:
-        self.wsgi_app = wsgi_app
-        self.stopping = stopping
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        captured: list[Any] = []
-
-        def capture(status, headers, exc_info=None):
-            captured[:] = [status, headers, exc_info]
-            return lambda data: None  # the legacy write() callable; Flask never uses it
-
-        result = self.wsgi_app(environ, capture)
-        action = environ.get(TRANSPORT_KEY)
-        if action is None:
-            start_response(*captured)
-            return result
-        kind = action["kind"]
-        connection = environ.get(CONNECTION_KEY)
-        if connection is None and kind in NEEDS_SOCKET:
-            _close(result)
-            message = (f"fault kind {kind!r} needs a real socket: run the emulator with `analytics-emulator "
-                       f"serve` or the pytest fixture `analytics_emulator`, not an in-process test client")
-            body = json.dumps({"error": message}).encode()
-            start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "application/json"),
-                                                          ("Content-Length", str(len(body))),
-                                                          ("X-Emulator-Fault-Error", "needs-socket")])
-            return [body]
-        if kind in ("reset", "empty"):
-            _close(result)
-            connection.abort(kind)
-        if kind == "hang":
-            _close(result)
-            self.stopping.wait(action["ms"] / 1000.0)
-            connection.abort("empty")
-        body = b"".join(result)
-        _close(result)
-        start_response(*captured)
-        if kind == "truncate":
-            cut = action.get("bytes")
-            if cut is None:
-                cut = int(len(body) * action.get("fraction", 0.5))
-            return _truncated(body[: min(cut, max(len(body) - 1, 0))], connection)
-        return _dribble(body, float(action["bytes_per_second"]), self.stopping)
+def decide(action: dict[str, Any], rng: random.Random, max_ms: float) -> TransportAction:
+    """The typed decision for a transport rule's action; every duration at most ``max_ms``."""
+    kind = action["kind"]
+    if kind == "latency":
+        delay = action["ms"] + rng.uniform(0, action.get("jitter_ms", 0))
+        return TransportAction("latency", delay_ms=min(delay, max_ms))
+    if kind == "hang":
+        return TransportAction("hang", delay_ms=min(action["ms"], max_ms))
+    if kind == "truncate":
+        return TransportAction("truncate", cut=action.get("bytes"), fraction=action.get("fraction", 0.5))
+    if kind == "slow_body":
+        return TransportAction("slow_body", bytes_per_second=float(action["bytes_per_second"]))
+    return TransportAction(kind)
 
 
-def _close(result: Any) -> None:
-    close = getattr(result, "close", None)
-    if close is not None:
-        close()
+def hand_over(environ: dict, decision: TransportAction) -> bool:
+    """Give the decision to the server serving this request; False when there is none (in-process)."""
+    connection = environ.get(CONNECTION_KEY)
+    if connection is None:
+        return False
+    connection.action = decision
+    return True
 
 
-def _truncated(part: bytes, connection) -> Iterable[bytes]:
-    """Send the headers (with the full Content-Length) and ``part``, then drop the connection."""
-    if part:
-        yield part
-    connection.abort("empty")
+def needs_socket_error(kind: str) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of the answer to a socket-level fault in an in-process client."""
+    message = (f"fault kind {kind!r} needs a real socket: run the emulator with `analytics-emulator "
+               f"serve` or the pytest fixture `analytics_emulator`, not an in-process test client")
+    return 500, {"Content-Type": "application/json", "X-Emulator-Fault-Error": "needs-socket"}, \
+        json.dumps({"error": message}).encode()
 
 
-def _dribble(body: bytes, bytes_per_second: float, stopping) -> Iterable[bytes]:
-    """The whole body, in ten chunks a second at the given rate."""
-    chunk = max(1, int(bytes_per_second / 10))
-    for start in range(0, len(body), chunk):
-        piece = body[start:start + chunk]
+def dribble(body: bytes, bytes_per_second: float, max_ms: float, stopping: threading.Event) -> Iterator[bytes]:
+    """In-process ``slow_body``: the whole body in ten pieces a second, never longer than ``max_ms``."""
+    rate = max(bytes_per_second, len(body) / max(max_ms / 1000.0, 1e-3))
+    size = max(1, int(rate / 10))
+    for start in range(0, len(body), size):
+        piece = body[start:start + size]
         yield piece
-        if stopping.wait(len(piece) / bytes_per_second):
+        if stopping.wait(len(piece) / rate):
             return

@@ -100,7 +100,7 @@ def localised(code: str, url: str) -> str:
 def stand_in_for_serve(code: str, url: str) -> str:
     """Lines that would start an emulator load their scenario into the running one instead."""
     lines = []
-    for line in code.splitlines():
+    for line in re.sub(r"\\\n\s*", " ", code).splitlines():  # a command continued over lines is one line
         match = _SERVE.match(line)
         if not match:
             lines.append(line)

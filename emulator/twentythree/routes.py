@@ -118,8 +118,9 @@ def _report(report_type: str) -> Response:
     else:
         report = validate(report_type, flat, site, caller)
         accepted, answer = [Accepted(report, flat)], success(report, request.path, site)
-    backend.record(accepted, when=tenant.now(), domain=site.domain, site_id=site.site_id,
-                   endpoint=request.path, ip=request.remote_addr)
+    if request.method != "HEAD":  # HEAD asks what GET would answer; it reports nothing
+        backend.record(accepted, when=tenant.now(), domain=site.domain, site_id=site.site_id,
+                       endpoint=request.path, ip=request.remote_addr)
     return make_response(dataclasses.replace(answer, permission_level=principal.level), envelope)
 
 
