@@ -75,7 +75,7 @@ SETTING_FLAGS = {"journal_cap": "--journal-cap", "max_tenants": "--max-tenants",
                  "max_body_bytes": "--max-body-bytes", "hang_max_ms": "--hang-max-ms",
                  "control_token": "--control-token", "allowed_hosts": "--allowed-host",
                  "max_connections": "--max-connections", "keep_alive_timeout": "--keep-alive-timeout",
-                 "head_timeout": "--head-timeout", "body_timeout": "--body-timeout", "fault_max_ms": "--fault-max-ms"}
+                 "head_timeout": "--head-timeout", "body_timeout": "--body-timeout", "fault_max_ms": "--hang-max-ms"}
 
 
 def flag_message(message: str) -> str:
