@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"  # the one place: pyproject reads it, `--version` prints it
 __all__ = ["__version__", "create_app"]
 
 

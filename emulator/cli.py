@@ -1,17 +1,38 @@
-"""`analytics-emulator serve | validate | scenarios`."""
+"""`analytics-emulator serve | validate | scenarios | wait`, with the manners of a command-line tool.
+
+Mistakes get one line on stderr naming the flag and the value (exit 2 for usage, 1 for a problem
+found at run time), never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import difflib
+import errno
+import json
+import logging
+import os
+import re
 import signal
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
+from . import __version__
 from .scenario import BUNDLED_DIR, ScenarioError, bundled_names
+
+PROG = "analytics-emulator"
+DEFAULT_URL = "http://127.0.0.1:8023"
+ALLOWED_HOSTS_ENV = "ANALYTICS_EMULATOR_ALLOWED_HOSTS"  # comma-separated, added to --allowed-host
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+log = logging.getLogger("emulator.cli")
 
 
 def bundled_descriptions() -> list[tuple[str, str]]:
@@ -27,31 +48,97 @@ def bundled_descriptions() -> list[tuple[str, str]]:
     return out
 
 
+# -- option types: a bad value names the flag (argparse prefixes "argument --flag:") ------------------
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535 (0 takes a free port), got {value}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
+# Settings fields the serve command exposes, and their flags: errors from Settings name the field,
+# the user typed the flag.
+SETTING_FLAGS = {"journal_cap": "--journal-cap", "max_tenants": "--max-tenants",
+                 "max_body_bytes": "--max-body-bytes", "hang_max_ms": "--hang-max-ms",
+                 "control_token": "--control-token", "allowed_hosts": "--allowed-host",
+                 "max_connections": "--max-connections", "keep_alive_timeout": "--keep-alive-timeout",
+                 "head_timeout": "--head-timeout", "body_timeout": "--body-timeout", "fault_max_ms": "--hang-max-ms"}
+
+
+def flag_message(message: str) -> str:
+    """``max_tenants: expected ...`` → ``--max-tenants: expected ...``."""
+    match = re.match(r"([a-z_]+)(\[\d+\])?:", message)
+    if match and match.group(1) in SETTING_FLAGS:
+        return SETTING_FLAGS[match.group(1)] + message[len(match.group(1)):]
+    return message
+
+
+def scenario_hint(name: str) -> str:
+    """`` (did you mean 'vendor-outage'?)`` for a near miss of a bundled name, else empty."""
+    if "/" in name or Path(name).suffix:
+        return ""
+    close = difflib.get_close_matches(name, bundled_names(), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _setting_defaults() -> dict:
+    """The defaults of the app's Settings and the server's limits, for --help."""
+    from .httpserver import ServerLimits
+    from .runtime import Settings
+
+    return {f.name: f.default for cls in (ServerLimits, Settings) for f in dataclasses.fields(cls)}
+
+
+# -- serve -------------------------------------------------------------------------------------------
 def _serve(args: argparse.Namespace) -> int:
+    from . import accesslog
     from .app import create_app
     from .serving import make_server
 
+    accesslog.configure(args.verbose, args.log_format)
     settings = {"control_token": args.control_token}
     for name in ("journal_cap", "max_tenants", "max_body_bytes", "hang_max_ms"):
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
+    allowed = list(args.allowed_hosts or [])
+    allowed += [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
+    if allowed:
+        settings["allowed_hosts"] = allowed
     try:
         app = create_app(args.scenario, seed=args.seed, **settings)
     except ScenarioError as exc:
-        print("\n".join(exc.messages), file=sys.stderr)
+        messages = list(exc.messages)
+        if len(messages) == 1 and "not a bundled scenario" in messages[0]:
+            messages[0] += scenario_hint(args.scenario)
+        print("\n".join(messages), file=sys.stderr)
         return 1
     except ValueError as exc:
-        print(f"analytics-emulator serve: {exc}", file=sys.stderr)
+        print(f"{PROG} serve: {flag_message(str(exc))}", file=sys.stderr)
         return 1
+    if args.verbose:
+        app.wsgi_app = accesslog.AccessLog(app.wsgi_app)
     try:
-        server = make_server(app, args.host, args.port, verbose=args.verbose, max_connections=args.max_connections,
+        server = make_server(app, args.host, args.port, max_connections=args.max_connections,
                              keep_alive_timeout=args.keep_alive_timeout, head_timeout=args.head_timeout,
                              body_timeout=args.body_timeout)
     except ValueError as exc:
-        print(f"analytics-emulator serve: {exc}", file=sys.stderr)
+        print(f"{PROG} serve: {flag_message(str(exc))}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{PROG} serve: {_listen_error(args.host, args.port, exc)}", file=sys.stderr)
         return 1
     stop = threading.Event()
 
@@ -63,9 +150,8 @@ def _serve(args: argparse.Namespace) -> int:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="serve", daemon=True)
     thread.start()
     print(f"ready {server.url}", flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.control_token:
-        print(f"warning: the control API is open to anyone who can reach {args.host}; "
-              f"consider --control-token", file=sys.stderr, flush=True)
+    if args.host not in LOOPBACK and not args.control_token:
+        log.warning("the control API is open to anyone who can reach %s; consider --control-token", args.host)
     while not stop.wait(0.5):
         pass
     app.emulator_stopping.set()
@@ -74,6 +160,67 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the socket could not listen, and what to do about it."""
+    if exc.errno != errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    health = f"http://{'[' + probe + ']' if ':' in probe else probe}:{port}/_emulator/health"
+    if _answers(health, 200, timeout=1.0):
+        who = f"an analytics emulator already runs there ({health} answers)"
+    else:
+        who = f"another program holds it (an emulator would answer {health})"
+    return f"port {port} on {host} is already in use: {who}; stop it, or use --port 0 for a free port"
+
+
+def _answers(url: str, status: int, timeout: float, headers: dict | None = None) -> bool:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as r:
+            return r.status == status
+    except (OSError, ValueError):
+        return False
+
+
+# -- wait --------------------------------------------------------------------------------------------
+def _wait(args: argparse.Namespace) -> int:
+    base = args.url.rstrip("/")
+    for suffix in ("/_emulator/ready", "/_emulator/health", "/_emulator"):
+        base = base.removesuffix(suffix)
+    if not re.match(r"https?://[^/]", base):
+        print(f"{PROG} wait: expected an http:// or https:// URL, got {args.url!r}", file=sys.stderr)
+        return 2
+    url = f"{base}/_emulator/ready"
+    headers = {"Authorization": f"Bearer {args.control_token}"} if args.control_token else {}
+    deadline = time.monotonic() + args.timeout
+    last = "no answer yet"
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            request = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(request, timeout=max(0.1, min(2.0, remaining))) as response:
+                body = response.read()
+            try:
+                scenario = json.loads(body).get("scenario")
+            except (ValueError, AttributeError):
+                scenario = None
+            print(f"ready {base}" + (f" (scenario {scenario})" if scenario else ""), flush=True)
+            return 0
+        except urllib.error.HTTPError as error:
+            if error.code == 401:
+                print(f"{PROG} wait: {url} answers 401: the emulator needs --control-token", file=sys.stderr)
+                return 1
+            last = f"{error.code} {error.reason}"
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            last = getattr(reason, "strerror", None) or str(reason)
+        if time.monotonic() + args.interval >= deadline:
+            print(f"{PROG} wait: {url} did not answer 200 within {args.timeout:g} s (last: {last})",
+                  file=sys.stderr)
+            return 1
+        time.sleep(args.interval)
+
+
+# -- validate, scenarios -----------------------------------------------------------------------------
 def _validate(args: argparse.Namespace) -> int:
     from .runtime import check_scenario_text
 
@@ -103,32 +250,83 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the parser --------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (and a pointer to --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default, unless it has none worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        if "%(default)" in help_text or action.default in (None, False, argparse.SUPPRESS) \
+                or not action.option_strings:
+            return help_text
+        return f"{help_text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="analytics-emulator",
-                                     description="Offline emulator of the 23 Video and api.video analytics APIs.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the emulated APIs and the control API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8023, help="0 takes a free port")
-    serve.add_argument("--scenario", default="default", help="bundled scenario name or a YAML file")
+    limits = _setting_defaults()
+    parser = _Parser(prog=PROG, formatter_class=_Help,
+                     description="Offline emulator of the 23 Video and api.video analytics APIs.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the emulated APIs, the control API and the dashboard",
+                           formatter_class=_Help,
+                           description="Serve until Ctrl-C or SIGTERM; prints 'ready URL' once it answers.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=port_number, default=8023, help="0 takes a free port")
+    serve.add_argument("--scenario", default="default", metavar="NAME|PATH",
+                       help="bundled scenario name (see 'scenarios') or a YAML file")
     serve.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
-    serve.add_argument("--control-token", default=None, help="require 'Authorization: Bearer T' on /_emulator")
-    serve.add_argument("--journal-cap", type=int, default=None, help="journal entries kept per tenant (100000)")
-    serve.add_argument("--max-tenants", type=int, default=None, help="tenants kept before LRU eviction (256)")
-    serve.add_argument("--max-body-bytes", type=int, default=None, help="request body cap, 413 past it (1 MiB)")
-    serve.add_argument("--hang-max-ms", "--fault-max-ms", dest="hang_max_ms", type=float, default=None,
-                       help="longest a fault may hold an answer: hang, latency, slow_body (30000)")
-    serve.add_argument("--max-connections", type=int, default=None,
-                       help="open connections served at once; more get 503 (1000)")
-    serve.add_argument("--keep-alive-timeout", type=float, default=None, help="seconds an idle connection is kept (60)")
-    serve.add_argument("--head-timeout", type=float, default=None, help="seconds to send a request head (10)")
-    serve.add_argument("--body-timeout", type=float, default=None, help="seconds to send a request body (30)")
-    serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    serve.add_argument("--control-token", default=None, metavar="T",
+                       help="require 'Authorization: Bearer T' on /_emulator (default: open)")
+    serve.add_argument("--allowed-host", action="append", dest="allowed_hosts", default=None, metavar="NAME",
+                       help="a Host name the control API and dashboard accept besides the loopback names; "
+                            f"repeatable; also read from ${ALLOWED_HOSTS_ENV} (comma-separated)")
+    serve.add_argument("--journal-cap", type=int, default=None, metavar="N",
+                       help=f"journal entries kept per tenant (default: {limits['journal_cap']})")
+    serve.add_argument("--max-tenants", type=int, default=None, metavar="N",
+                       help=f"tenants kept before the least recently used goes (default: {limits['max_tenants']})")
+    serve.add_argument("--max-body-bytes", type=int, default=None, metavar="N",
+                       help=f"request body cap, 413 past it (default: {limits['max_body_bytes']})")
+    serve.add_argument("--hang-max-ms", "--fault-max-ms", dest="hang_max_ms", type=float, default=None, metavar="MS",
+                       help="longest a fault may hold an answer: hang, latency, slow_body "
+                            f"(default: {limits['hang_max_ms']:g})")
+    serve.add_argument("--max-connections", type=int, default=None, metavar="N",
+                       help=f"open connections served at once; more get 503 (default: {limits['max_connections']})")
+    serve.add_argument("--keep-alive-timeout", type=float, default=None, metavar="S",
+                       help=f"seconds an idle connection is kept (default: {limits['keep_alive_timeout']:g})")
+    serve.add_argument("--head-timeout", type=float, default=None, metavar="S",
+                       help=f"seconds to send a request head (default: {limits['head_timeout']:g})")
+    serve.add_argument("--body-timeout", type=float, default=None, metavar="S",
+                       help=f"seconds to send a request body (default: {limits['body_timeout']:g})")
+    serve.add_argument("--verbose", action="store_true",
+                       help="log one line per request to stderr: time, method, path and query, status, fault, "
+                            "duration")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="format of the log lines on stderr (json: one object per line)")
     serve.set_defaults(func=_serve)
-    validate = sub.add_parser("validate", help="check scenario files")
-    validate.add_argument("paths", nargs="+")
+
+    wait = sub.add_parser("wait", help="wait until an emulator answers /_emulator/ready (for CI scripts)",
+                          formatter_class=_Help,
+                          description="Exit 0 once URL/_emulator/ready answers 200, 1 after the timeout.")
+    wait.add_argument("url", nargs="?", default=DEFAULT_URL, metavar="URL", help=f"(default: {DEFAULT_URL})")
+    wait.add_argument("--timeout", type=positive_seconds, default=30.0, metavar="S", help="seconds to wait")
+    wait.add_argument("--interval", type=positive_seconds, default=0.2, metavar="S", help="seconds between tries")
+    wait.add_argument("--control-token", default=None, metavar="T", help="the server's --control-token")
+    wait.set_defaults(func=_wait)
+
+    validate = sub.add_parser("validate", help="check scenario files", formatter_class=_Help,
+                              description="Exit 1 with 'file:line: message' for each problem.")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(func=_validate)
-    scenarios = sub.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios = sub.add_parser("scenarios", help="list the bundled scenarios", formatter_class=_Help)
     scenarios.set_defaults(func=_scenarios)
     return parser
 

@@ -185,7 +185,7 @@ def test_at_the_file_descriptor_limit_the_server_logs_and_keeps_serving(event_lo
 def test_a_bad_limit_on_the_command_line_exits_1_naming_it(option, value):
     result = subprocess.run(CLI + ["serve", "--port", "0", option, value], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert option.removeprefix("--").replace("-", "_") in result.stderr
+    assert result.stderr.startswith(f"analytics-emulator serve: {option}: ")  # the flag, not the field
 
 
 def test_the_server_module_imports_nothing_of_flask_the_vendors_or_the_control_plane():
