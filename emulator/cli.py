@@ -20,12 +20,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from . import __version__
+from .runtime import OPTION
 from .scenario import BUNDLED_DIR, ScenarioError, bundled_names
 
 PROG = "analytics-emulator"
@@ -70,12 +72,14 @@ def positive_seconds(text: str) -> float:
 
 
 # Settings fields the serve command exposes, and their flags: errors from Settings name the field,
-# the user typed the flag.
-SETTING_FLAGS = {"journal_cap": "--journal-cap", "max_tenants": "--max-tenants",
-                 "max_body_bytes": "--max-body-bytes", "hang_max_ms": "--hang-max-ms",
-                 "control_token": "--control-token", "allowed_hosts": "--allowed-host",
-                 "max_connections": "--max-connections", "keep_alive_timeout": "--keep-alive-timeout",
-                 "head_timeout": "--head-timeout", "body_timeout": "--body-timeout", "fault_max_ms": "--hang-max-ms"}
+# the user typed the flag. The limits' flags are runtime.OPTION's (the names their errors quote).
+SETTING_FLAGS = {**OPTION, "control_token": "--control-token", "max_connections": "--max-connections",
+                 "keep_alive_timeout": "--keep-alive-timeout", "head_timeout": "--head-timeout",
+                 "body_timeout": "--body-timeout", "fault_max_ms": "--hang-max-ms"}
+#: limits given their own flag above (with a hand-written help); every other OPTION gets one generated
+_HAND_WRITTEN = ("journal_cap", "max_tenants", "max_body_bytes", "hang_max_ms", "allowed_hosts")
+#: the limits that bound a scenario's validation (also flags of `validate`)
+SCENARIO_LIMITS = ("max_generated", "max_scenario_values", "max_scenario_messages", "max_nesting_depth")
 
 
 def flag_message(message: str) -> str:
@@ -102,6 +106,20 @@ def _setting_defaults() -> dict:
     return {f.name: f.default for cls in (ServerLimits, Settings) for f in dataclasses.fields(cls)}
 
 
+def given_limits(args: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
+    """The limits given on the command line (absent ones keep the Settings default)."""
+    return {name: getattr(args, name) for name in names
+            if name != "allowed_hosts" and getattr(args, name, None) is not None}
+
+
+def add_limit_flags(parser: argparse.ArgumentParser, names: Iterable[str], defaults: dict) -> None:
+    """One ``--flag N`` per limit, named as runtime.OPTION names it (docs/limits.md lists them)."""
+    for name in names:
+        kind = float if isinstance(defaults[name], float) else int
+        parser.add_argument(OPTION[name], dest=name, type=kind, default=None, metavar="N",
+                            help=f"the {name} limit (default: {defaults[name]:,}; docs/limits.md)")
+
+
 # -- serve -------------------------------------------------------------------------------------------
 def _serve(args: argparse.Namespace) -> int:
     from . import accesslog
@@ -109,10 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .serving import make_server
 
     accesslog.configure(args.verbose, args.log_format)
-    settings = {"control_token": args.control_token}
-    for name in ("journal_cap", "max_tenants", "max_body_bytes", "hang_max_ms"):
-        if getattr(args, name) is not None:
-            settings[name] = getattr(args, name)
+    settings = {"control_token": args.control_token, **given_limits(args, OPTION)}
     allowed = list(args.allowed_hosts or [])
     allowed += [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
     if allowed:
@@ -222,8 +237,13 @@ def _wait(args: argparse.Namespace) -> int:
 
 # -- validate, scenarios -----------------------------------------------------------------------------
 def _validate(args: argparse.Namespace) -> int:
-    from .runtime import check_scenario_text
+    from .runtime import Settings, check_scenario_text
 
+    try:
+        settings = Settings.from_options(given_limits(args, SCENARIO_LIMITS))
+    except (TypeError, ValueError) as exc:
+        print(f"{PROG} validate: {flag_message(str(exc))}", file=sys.stderr)
+        return 1
     failed = False
     for name in args.paths:
         path = Path(name)
@@ -234,7 +254,7 @@ def _validate(args: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            check_scenario_text(text, str(path))
+            check_scenario_text(text, str(path), settings)
             print(f"{name}: ok")
         except ScenarioError as exc:
             print("\n".join(exc.messages))
@@ -306,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds to send a request head (default: {limits['head_timeout']:g})")
     serve.add_argument("--body-timeout", type=float, default=None, metavar="S",
                        help=f"seconds to send a request body (default: {limits['body_timeout']:g})")
+    add_limit_flags(serve, [n for n in OPTION if n not in _HAND_WRITTEN], limits)
     serve.add_argument("--verbose", action="store_true",
                        help="log one line per request to stderr: time, method, path and query, status, fault, "
                             "duration")
@@ -325,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files", formatter_class=_Help,
                               description="Exit 1 with 'file:line: message' for each problem.")
     validate.add_argument("paths", nargs="+", metavar="PATH")
+    add_limit_flags(validate, SCENARIO_LIMITS, limits)
     validate.set_defaults(func=_validate)
     scenarios = sub.add_parser("scenarios", help="list the bundled scenarios", formatter_class=_Help)
     scenarios.set_defaults(func=_scenarios)

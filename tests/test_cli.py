@@ -402,3 +402,26 @@ def test_wait_with_control_token(serve):
 def test_wait_bad_arguments(args):
     result = run("wait", *args)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+def test_every_limit_has_a_serve_flag_and_it_reaches_the_server(serve):
+    from emulator.runtime import OPTION
+
+    help_text = run("serve", "--help").stdout
+    missing = [flag for flag in OPTION.values() if flag not in help_text]
+    assert not missing, missing
+    _, url = serve("--max-nesting-depth", "10")  # the default scenario nests 9 deep
+    request = urllib.request.Request(f"{url}/_emulator/faults", data=b'{"a": ' + b"[" * 12 + b"]" * 12 + b"}",
+                                     method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400 and "max_nesting_depth" in refused.value.read().decode()
+
+
+def test_validate_takes_the_scenario_limits():
+    done = run("validate", "--max-generated", "10", str(SCENARIOS / "default.yaml"))
+    assert done.returncode == 1 and "over the budget of 10" in done.stdout
+    assert run("validate", str(SCENARIOS / "default.yaml")).returncode == 0
+    bad = run("validate", "--max-generated", "0", str(SCENARIOS / "default.yaml"))
+    assert bad.returncode == 1 and bad.stderr.startswith("analytics-emulator validate: --max-generated:")
