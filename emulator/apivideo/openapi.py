@@ -9,10 +9,10 @@ module's beacon format.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
-from ._contract import CONTRACT
-from ._data_contract import DATA_CONTRACT
+from .contracts import CONTRACT, DATA_CONTRACT
 from .schema import EVENT_TYPES
 
 PREFIX = "apivideo-"
@@ -22,7 +22,7 @@ _PROBLEM = "apivideo-problem"
 _SCHEMA_REF = "#/components/schemas/"
 
 
-def _rewrite(node: Any, contract: dict = CONTRACT, prefix: str = PREFIX) -> Any:
+def _rewrite(node: Any, contract: Mapping[str, Any] = CONTRACT, prefix: str = PREFIX) -> Any:
     """Prefix schema references; inline parameter references."""
     if isinstance(node, dict):
         ref = node.get("$ref")

@@ -38,13 +38,12 @@ def strip_samples(spec: dict) -> dict:
     return {"paths": out["paths"], "components": out["components"]}
 
 
-def render_module(spec: dict) -> str:
-    """The source of emulator/apivideo/_contract.py for a contract."""
-    text = json.dumps(strip_samples(spec), indent=1, ensure_ascii=True)
-    return ('"""GENERATED from fixtures/apivideo/raw-statistics.openapi.yaml (code samples removed).\n\n'
-            "The pinned vendor contract, embedded so the installed package needs no data file.\n"
-            "Regenerate: python tests/apivideo/apivideo_contract.py (a test checks it matches the fixture).\n"
-            '"""\nimport json\n\nCONTRACT = json.loads(r"""\n' + text + '\n""")\n')
+SHIPPED = ROOT / "emulator" / "apivideo" / "contracts"
+
+
+def render_contract(spec: dict) -> str:
+    """The text of emulator/apivideo/contracts/raw-statistics.json for a contract (package data)."""
+    return json.dumps(strip_samples(spec), indent=1, ensure_ascii=True) + "\n"
 
 
 # --- strict validation ---------------------------------------------------------------------------
@@ -147,6 +146,9 @@ class Contract:
 
 
 if __name__ == "__main__":
-    target = ROOT / "emulator" / "apivideo" / "_contract.py"
-    target.write_text(render_module(load_fixture()), encoding="utf-8")
-    print(f"wrote {target}")
+    from apivideo_data_contract import load_data_fixture, render_data_contract
+
+    for target, text in ((SHIPPED / "raw-statistics.json", render_contract(load_fixture())),
+                         (SHIPPED / "analytics-data.json", render_data_contract(load_data_fixture()))):
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")

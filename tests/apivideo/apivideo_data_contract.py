@@ -91,22 +91,12 @@ class DataContract:
         return out
 
 
-def render_data_module(spec: dict) -> str:
-    """The source of emulator/apivideo/_data_contract.py: the three /data/* operations and the
-    components (code samples removed)."""
+def render_data_contract(spec: dict) -> str:
+    """The text of emulator/apivideo/contracts/analytics-data.json: the three /data/* operations and
+    the components (code samples removed)."""
     out = json.loads(json.dumps(spec, default=lambda o: o.isoformat()))  # YAML reads bare dates as datetimes
     paths = {p: item for p, item in out["paths"].items() if p.startswith("/data/")}
     for item in paths.values():
         for op in item.values():
             op.pop("x-doctave", None)
-    text = json.dumps({"paths": paths, "components": out["components"]}, indent=1, ensure_ascii=True)
-    return ('"""GENERATED from fixtures/apivideo/analytics-data.openapi.yaml (/data/* only, code samples removed).\n\n'
-            "The pinned /data/* contract, embedded so the installed package needs no data file.\n"
-            "Regenerate: python tests/apivideo/apivideo_data_contract.py (a test checks it matches the fixture).\n"
-            '"""\nimport json\n\nDATA_CONTRACT = json.loads(r"""\n' + text + '\n""")\n')
-
-
-if __name__ == "__main__":
-    target = ROOT / "emulator" / "apivideo" / "_data_contract.py"
-    target.write_text(render_data_module(load_data_fixture()), encoding="utf-8")
-    print(f"wrote {target}")
+    return json.dumps({"paths": paths, "components": out["components"]}, indent=1, ensure_ascii=True) + "\n"

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from apivideo_contract import Contract, load_fixture, render_module, strip_samples
+from apivideo_contract import Contract, load_fixture, render_contract, strip_samples
 from apivideo_data import LIVE, SCENARIO, beacon, event
 from flask import Response
 from openapi_schema_validator import OAS30Validator
 
-from emulator.apivideo._contract import CONTRACT
+from emulator.apivideo.contracts import CONTRACT
 from emulator.apivideo.openapi import PREFIX
 from emulator.app import create_app
 
@@ -22,10 +22,9 @@ ROUTES = ["/auth/api-key", "/auth/refresh", "/analytics/videos/{videoId}",
 def test_embedded_contract_is_the_fixture():
     fixture = load_fixture()
     assert CONTRACT == strip_samples(fixture)
-    from pathlib import Path
+    from apivideo_contract import SHIPPED
 
-    import emulator.apivideo._contract as module
-    assert Path(module.__file__).read_text(encoding="utf-8") == render_module(fixture)
+    assert (SHIPPED / "raw-statistics.json").read_text(encoding="utf-8") == render_contract(fixture)
 
 
 def test_fixture_is_the_shared_pinned_copy():
@@ -119,12 +118,10 @@ def test_documented_collector_schemas(av_client):
 
 # --- the /data/* contract (analytics-data.openapi.yaml) --------------------------------------------
 def test_embedded_data_contract_is_the_fixture():
-    from pathlib import Path
+    from apivideo_contract import SHIPPED
+    from apivideo_data_contract import load_data_fixture, render_data_contract
 
-    from apivideo_data_contract import load_data_fixture, render_data_module
-
-    import emulator.apivideo._data_contract as module
-    assert Path(module.__file__).read_text(encoding="utf-8") == render_data_module(load_data_fixture())
+    assert (SHIPPED / "analytics-data.json").read_text(encoding="utf-8") == render_data_contract(load_data_fixture())
 
 
 def test_data_fixture_is_the_shared_pinned_copy():
