@@ -16,7 +16,7 @@ from ..core import Vendor
 from .backend import DEFAULT_CAP, Backend
 from .control import control_bp
 from .openapi import openapi_components, openapi_paths
-from .routes import NAME, bp, error_response, fault_response
+from .routes import HOT_ROUTES, NAME, bp, error_response, fault_response
 from .schema import SECTION_SCHEMA
 from .sites import Sites, build_sites, check_section
 
@@ -58,4 +58,5 @@ VENDOR = Vendor(
     openapi_components=openapi_components(),
     check_scenario=check_section,
     extra_blueprints=(control_bp,),
+    hot_routes=HOT_ROUTES,
 )
