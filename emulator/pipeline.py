@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response
 
@@ -52,6 +52,7 @@ FAULT_BODY_HEADERS = (("Content-Security-Policy", "sandbox"), ("X-Content-Type-O
 SERVER_ERROR = "The emulator failed on this request; see its log."
 # Statuses whose headers Werkzeug adjusts (no body, no length): their answers go through a Response.
 _UNUSUAL_STATUS = frozenset((204, 304, 412)) | frozenset(range(100, 200))
+_NO_COOKIES: ImmutableMultiDict = ImmutableMultiDict()  # immutable: shared by every request without a Cookie
 log = logging.getLogger("emulator")
 
 
@@ -68,6 +69,7 @@ class RequestState:
     api: str | None  # what the journal files it under; None: not journaled (control, bad tenant)
     started: float
     now: datetime | None = None
+    stamp: str | None = None  # ``now`` as the journal and the vendor's records write it
     rule: FaultRule | None = None
     action: TransportAction | None = None
 
@@ -107,6 +109,7 @@ class VendorRequest:
     remote_addr: str | None
     mimetype: str
     now: datetime | None
+    stamp: str | None  # ``now`` formatted, the text the journal entry carries
     tenant: Tenant | None
     environ: dict
 
@@ -138,9 +141,11 @@ class VendorRequest:
             except Exception:  # too large or cut short
                 if not for_error:
                     raise
-        return cls(method, request.path, request.args, form, request.cookies, environ.get("HTTP_HOST"),
+        cookie = environ.get("HTTP_COOKIE")  # what Request.cookies parses, without a scan of the headers
+        cookies = parse_cookie(cookie, cls=request.dict_storage_class) if cookie else _NO_COOKIES
+        return cls(method, request.path, request.args, form, cookies, environ.get("HTTP_HOST"),
                    environ.get("REMOTE_ADDR"), request.mimetype, state.now if state else None,
-                   (state.tenant if state else None) or tenant, environ)
+                   state.stamp if state else None, (state.tenant if state else None) or tenant, environ)
 
 
 def set_headers(headers: Iterable[tuple[str, str]], updates: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -225,6 +230,7 @@ def begin(emulator: Emulator, state: RequestState, request: WerkzeugRequest) -> 
         state.api = None  # nothing to journal in: there is no valid tenant
         return control_reply(400, str(exc))
     state.now = tenant.now()
+    state.stamp = format_instant(state.now)
     if not tenant.faults:
         return None
     method = environ["REQUEST_METHOD"]
@@ -283,7 +289,7 @@ def journal(emulator: Emulator, state: RequestState, request: WerkzeugRequest, s
     if action is not None and action.kind == "latency":
         duration += action.delay_ms  # the server holds the answer that long after this point
     tenant.journal.record(RawEntry(
-        format_instant(state.now or tenant.now()), state.api, environ["REQUEST_METHOD"], request.path,
+        state.stamp or format_instant(tenant.now()), state.api, environ["REQUEST_METHOD"], request.path,
         environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
         None if kind in transport.NO_ANSWER else status, rule.id if rule else None, kind, duration))
 

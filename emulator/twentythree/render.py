@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import Response
@@ -111,6 +112,7 @@ class Answer:
         return head + ">" + children + "\n</response>"
 
 
+@lru_cache(maxsize=512)  # most attributes are the same few words (status, level, message); bounded
 def xml_escape(value: object) -> str:
     """Escape a value for a double-quoted XML attribute; characters XML cannot carry become U+FFFD."""
     text = _NOT_XML.sub("\ufffd", str(value))

@@ -12,6 +12,7 @@ once, in the envelope the request asked for, with the caller's level.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from functools import partial
 
 from flask import Blueprint, Response, request
@@ -56,7 +57,7 @@ _STATUS_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-def _envelope(params: MultiDict) -> Envelope:
+def _envelope(params: Mapping[str, str]) -> Envelope:
     """The requested envelope; raises the callback/varname problem (rendered as raw JSON)."""
     envelope, problem = choose_envelope(params)
     if problem is not None:
@@ -100,22 +101,23 @@ def report(request: VendorRequest, report_type: str) -> Reply:
 
 def _report(request: VendorRequest, report_type: str) -> Reply:
     params = request.params
-    envelope = _envelope(params)
+    flat = params.to_dict(flat=True)  # first values, as MultiDict.get reads them, without its KeyErrors
+    envelope = _envelope(flat)
     backend, site, principal = _site_and_caller(request, params)
-    flat = params.to_dict(flat=True)
     caller = Caller(ip=request.remote_addr, cookies=request.cookies)
     if report_type == "batch":
         items = parse_batch(flat)
         accepted, failures = validate_batch(items, site, caller)
-        answer = batch_answer(len(items), len(accepted), failures, request.path, site)
+        answer = dataclasses.replace(batch_answer(len(items), len(accepted), failures, request.path, site),
+                                     permission_level=principal.level)
     else:
         report = validate(report_type, flat, site, caller)
-        accepted, answer = [Accepted(report, flat)], success(report, request.path, site)
+        accepted, answer = [Accepted(report, flat)], success(report, request.path, site, principal.level)
     if request.method != "HEAD":  # HEAD asks what GET would answer; it reports nothing
         # the pipeline's one clock reading: the journal entry carries the same instant
-        backend.record(accepted, when=request.now, domain=site.domain, site_id=site.site_id,
-                       endpoint=request.path, ip=request.remote_addr)
-    return reply(dataclasses.replace(answer, permission_level=principal.level), envelope)
+        backend.record(accepted, when=request.now, stamp=request.stamp, domain=site.domain,
+                       site_id=site.site_id, endpoint=request.path, ip=request.remote_addr)
+    return reply(answer, envelope)
 
 
 report_play = partial(report, report_type="play")  # /api/analytics/report/play (clip, live, download contract)
