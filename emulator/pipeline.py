@@ -275,8 +275,12 @@ def journal(emulator: Emulator, state: RequestState, request: WerkzeugRequest, s
     environ = request.environ
     tenant = state.tenant or tenant_of(emulator, environ)
     settings = emulator.settings
+    length = environ.get("CONTENT_LENGTH")
     try:
-        body = request.get_data(cache=True)[: settings.journal_body_bytes]
+        if (not length or length == "0") and "HTTP_TRANSFER_ENCODING" not in environ:
+            body = b""  # HTTP framing: no length and no transfer coding is no body (and no stream to set up)
+        else:
+            body = request.get_data(cache=True)[: settings.journal_body_bytes]
     except HTTPException:  # over the size cap: the request is journaled without its body
         body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>".encode()
     headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]
