@@ -42,8 +42,7 @@ def create_app(scenario: Any = "default", *, seed: int | None = None,
     app.register_blueprint(control_bp)
     app.register_blueprint(ui_bp)
     # the vendors' hot routes skip Flask's per-request machinery; the prefix is read before either
-    app.wsgi_app = TenantPrefix(HotPaths(app.wsgi_app, emulator, options.max_body_bytes, options.max_param_bytes,
-                                         app.config.get("MAX_FORM_PARTS")))
+    app.wsgi_app = TenantPrefix(HotPaths(app.wsgi_app, emulator, app.config))
     app.emulator_stopping = emulator.stopping
     app.emulator_fault_max_ms = options.hang_max_ms  # the server clamps what it executes to it too
     return app

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
@@ -236,6 +236,7 @@ def begin(emulator: Emulator, state: RequestState, request: WerkzeugRequest) -> 
     method = environ["REQUEST_METHOD"]
     params = dict(request.args.items())
     if method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        request.get_data(cache=True, parse_form_data=False)  # kept for the journal: the form parser consumes it
         params.update(request.form.items())
     rule = tenant.faults.select(state.now, tenant.random("faults").random, api=state.api, method=method,
                                 path=request.path, params=params, headers=request.headers)
@@ -321,11 +322,10 @@ class HotPaths:
     have); the answer is written from the handler's :class:`Reply`.
     """
 
-    def __init__(self, wsgi_app: Callable, emulator: Emulator, max_content_length: int | None,
-                 max_form_memory_size: int | None, max_form_parts: int | None) -> None:
+    def __init__(self, wsgi_app: Callable, emulator: Emulator, config: Mapping[str, Any]) -> None:
         self.wsgi_app = wsgi_app
         self.emulator = emulator
-        self.limits = (max_content_length, max_form_memory_size, max_form_parts)
+        self.config = config  # the Flask app's: its body and form limits, read per request as Flask does
         self.routes: dict[str, _Route] = {}
         for vendor in emulator.vendors.values():
             hot = vendor.hot_routes
@@ -342,8 +342,12 @@ class HotPaths:
         return self.serve(route, environ, start_response)
 
     def request(self, environ: dict) -> WerkzeugRequest:
+        """A plain Werkzeug request with the limits Flask's request would have."""
         request = WerkzeugRequest(environ)
-        request.max_content_length, request.max_form_memory_size, request.max_form_parts = self.limits
+        config = self.config
+        request.max_content_length = config.get("MAX_CONTENT_LENGTH")
+        request.max_form_memory_size = config.get("MAX_FORM_MEMORY_SIZE")
+        request.max_form_parts = config.get("MAX_FORM_PARTS")
         return request
 
     def serve(self, route: _Route, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -373,7 +377,7 @@ class HotPaths:
     def _answer(self, route: _Route, state: RequestState, request: WerkzeugRequest) -> Reply:
         """The handler's reply, or the pipeline's own; every error rendered as Flask's handlers would."""
         try:
-            check_length(request.environ, self.limits[0])
+            check_length(request.environ, request.max_content_length)
             early = begin(self.emulator, state, request)
             if early is None:
                 return route.handler(VendorRequest.of(request, state))

@@ -112,7 +112,9 @@ class Answer:
         return head + ">" + children + "\n</response>"
 
 
-@lru_cache(maxsize=512)  # most attributes are the same few words (status, level, message); bounded
+# A memo of a pure function (bounded, nothing a request can observe): most attribute values are the
+# same few words (status, level, message), escaped once instead of on every answer.
+@lru_cache(maxsize=512)
 def xml_escape(value: object) -> str:
     """Escape a value for a double-quoted XML attribute; characters XML cannot carry become U+FFFD."""
     text = _NOT_XML.sub("\ufffd", str(value))

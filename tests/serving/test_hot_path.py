@@ -212,3 +212,15 @@ def test_journal_time_is_the_recorded_reports_time_on_a_real_clock(live_server_f
     assert len(journal) == len(records) == 150
     assert journal == records
     assert len(set(records)) > 1  # the clock ran
+
+
+def test_the_journal_keeps_the_body_of_a_form_post():
+    """The form parser consumes the body; the pipeline keeps it first (hot route, and Flask's with a rule loaded)."""
+    client = make_app().test_client()
+    body = "photo_id=1001&event=load"
+    assert client.post("/api/analytics/report/event", data=body, content_type=FORM).status_code == 200
+    client.post("/_emulator/faults", json={"match": {"path": "/nowhere"}, "action": {"kind": "empty"}})
+    client.post("/api/analytics/extract/play-totals", data="format=json", content_type=FORM)
+    entries = client.get("/_emulator/requests").get_json()["items"]
+    assert [(e["path"], e["body"]) for e in entries if not e["path"].startswith("/_emulator")] == [
+        ("/api/analytics/report/event", body), ("/api/analytics/extract/play-totals", "format=json")]
