@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
-from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
+from werkzeug.http import HTTP_STATUS_CODES, parse_cookie, parse_options_header
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response
 
@@ -141,10 +141,13 @@ class VendorRequest:
             except Exception:  # too large or cut short
                 if not for_error:
                     raise
-        cookie = environ.get("HTTP_COOKIE")  # what Request.cookies parses, without a scan of the headers
+        # what Request.cookies and .mimetype parse, straight from the environ (no scan of the headers)
+        cookie = environ.get("HTTP_COOKIE")
         cookies = parse_cookie(cookie, cls=request.dict_storage_class) if cookie else _NO_COOKIES
+        content_type = environ.get("CONTENT_TYPE")
+        mimetype = parse_options_header(content_type)[0].lower() if content_type else ""
         return cls(method, request.path, request.args, form, cookies, environ.get("HTTP_HOST"),
-                   environ.get("REMOTE_ADDR"), request.mimetype, state.now if state else None,
+                   environ.get("REMOTE_ADDR"), mimetype, state.now if state else None,
                    state.stamp if state else None, (state.tenant if state else None) or tenant, environ)
 
 
