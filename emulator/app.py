@@ -10,6 +10,7 @@ from flask import Flask
 from . import hooks
 from .control import bp as control_bp
 from .core import Vendor
+from .pipeline import HotPaths
 from .runtime import Emulator, Settings
 from .tenancy import TenantPrefix
 from .ui import bp as ui_bp
@@ -40,7 +41,8 @@ def create_app(scenario: Any = "default", *, seed: int | None = None,
             app.register_blueprint(blueprint)
     app.register_blueprint(control_bp)
     app.register_blueprint(ui_bp)
-    app.wsgi_app = TenantPrefix(app.wsgi_app)
+    # the vendors' hot routes skip Flask's per-request machinery; the prefix is read before either
+    app.wsgi_app = TenantPrefix(HotPaths(app.wsgi_app, emulator, app.config))
     app.emulator_stopping = emulator.stopping
     app.emulator_fault_max_ms = options.hang_max_ms  # the server clamps what it executes to it too
     return app

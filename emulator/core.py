@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, request
 
 if TYPE_CHECKING:
+    from .pipeline import Reply, VendorRequest
     from .runtime import Emulator
     from .store import Tenant
 
 TENANT_HEADER = "X-Emulator-Tenant"
 #: environ key set on requests that carried the control token: they pin their tenant (store.TenantStore)
 TRUSTED_KEY = "emulator.trusted"
+
+
+@dataclass(frozen=True)
+class HotRoutes:
+    """Routes a vendor serves without Flask's per-request machinery (emulator.pipeline.HotPaths).
+
+    ``handlers`` maps an exact path to a function of the request value; ``error`` and ``fault``
+    render the vendor's HTTP-level errors and fault kinds from the same value (the Flask side's
+    ``Vendor.error_response`` / ``fault_response`` are adapters over them). Any other method goes to
+    Flask, which answers OPTIONS and 405 as for every route.
+    """
+
+    handlers: Mapping[str, Callable[[VendorRequest], Reply]]
+    error: Callable[[VendorRequest, int, str | None], Reply]
+    fault: Callable[[VendorRequest, dict], Reply | None]
+    methods: frozenset[str] = frozenset({"GET", "HEAD", "POST"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,7 @@ class Vendor:
     #: (path in the section, records) per part of a valid section that generates data (the scenario budget)
     generated_size: Callable[[dict], list] | None = None
     extra_blueprints: tuple = ()
+    hot_routes: HotRoutes | None = None
 
 
 def current_emulator() -> Emulator:
@@ -44,10 +62,6 @@ def current_emulator() -> Emulator:
 
 def current_tenant() -> Tenant:
     """The tenant of this request (``X-Emulator-Tenant``; absent = default), created on first use."""
-    environ = request.environ  # per request; ``g`` may outlive it (pytest-flask keeps an app context)
-    tenant = environ.get("emulator.tenant")
-    if tenant is None:
-        tenant = current_emulator().store.get(environ.get("HTTP_X_EMULATOR_TENANT") or None,
-                                              trusted=environ.get(TRUSTED_KEY, False))
-        environ["emulator.tenant"] = tenant
-    return tenant
+    from .pipeline import tenant_of  # the pipeline's one look-up (it imports this module)
+
+    return tenant_of(current_emulator(), request.environ)  # per request: ``g`` may outlive it (pytest-flask)

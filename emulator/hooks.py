@@ -1,30 +1,25 @@
-"""Per-request machinery around the vendors' views: tenant, faults, journal, error rendering."""
+"""The Flask side of the request pipeline (emulator.pipeline): tenant, faults, journal, error rendering.
+
+Every route Flask serves goes through here; the vendors' hot routes take the same steps in
+``pipeline.HotPaths`` without Flask. Both call the same functions of ``emulator.pipeline``.
+"""
 
 from __future__ import annotations
 
 import hmac
 import logging
-import time
-from dataclasses import dataclass
-from datetime import datetime
 
-from flask import Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from . import transport
-from .clock import format_instant
-from .core import Vendor, current_emulator, current_tenant
-from .faults import FaultRule
-from .httpserver import CONNECTION_KEY, TransportAction
-from .journal import RawEntry
-from .store import Tenant, TenantError
+from . import pipeline
+from .core import current_emulator
+from .pipeline import FAULT_BODY_HEADERS, STATE_KEY, RequestState, control_reply, to_flask
+
+__all__ = ["CONTROL_PREFIX", "FAULT_BODY_HEADERS", "RequestState", "control_error", "init_app", "is_control",
+           "request_state", "require_control_token"]
 
 CONTROL_PREFIX = "/_emulator"
-STATE_KEY = "emulator.state"
-# On an answer made from a fault rule's own ``body``: whatever text a rule carries, a browser that
-# opens it runs no script and guesses no type (the rule's author is not the page's author).
-FAULT_BODY_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 log = logging.getLogger("emulator")
 
 
@@ -34,9 +29,7 @@ def is_control(path: str) -> bool:
 
 def control_error(status: int, message: str) -> Response:
     """The control API's error shape: 4xx {"error": "..."}."""
-    response = jsonify(error=message)
-    response.status_code = status
-    return response
+    return to_flask(control_reply(status, message))
 
 
 def require_control_token() -> Response | None:
@@ -52,23 +45,6 @@ def require_control_token() -> Response | None:
     return response
 
 
-@dataclass
-class RequestState:
-    """One request's way through the pipeline: tenant, vendor, clock reading, fault, transport action.
-
-    Made once in the before-request hook (``environ["emulator.state"]``, the only key of the app's
-    own); the vendor handler and the journal read it instead of deciding again.
-    """
-
-    tenant: Tenant | None
-    vendor: Vendor | None
-    api: str | None  # what the journal files it under; None: not journaled (control, bad tenant)
-    started: float
-    now: datetime | None = None
-    rule: FaultRule | None = None
-    action: TransportAction | None = None
-
-
 def request_state() -> RequestState | None:
     """This request's state (None on control routes before the hook ran)."""
     return request.environ.get(STATE_KEY)
@@ -76,124 +52,53 @@ def request_state() -> RequestState | None:
 
 def _before() -> Response | None:
     emulator = current_emulator()
-    environ = request.environ
     path = request.path
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     if is_control(path):
-        _check_length()
+        pipeline.check_length(request.environ, limit)
         return None
     vendor = emulator.vendor_for(path)
-    state = RequestState(None, vendor, vendor.name if vendor else "unknown", time.perf_counter())
-    environ[STATE_KEY] = state
-    _check_length()
-    if request.mimetype in FORM_TYPES:
-        request.get_data(cache=True)  # the form parser then reads this copy, and the journal keeps the bytes
-    try:
-        state.tenant = tenant = current_tenant()
-    except TenantError as exc:
-        state.api = None  # nothing to journal in: there is no valid tenant
-        return control_error(400, str(exc))
-    state.now = tenant.now()
-    if not tenant.faults:
+    state = pipeline.open_state(request.environ, vendor)
+    pipeline.check_length(request.environ, limit)
+    if request.mimetype in pipeline.FORM_TYPES:
+        request.get_data(cache=True, parse_form_data=False)  # the form parser reads this copy; the journal keeps it
+    early = pipeline.begin(emulator, state, request)
+    if early is None:
         return None
-    params = dict(request.args.items())
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
-        params.update(request.form.items())
-    rule = tenant.faults.select(state.now, tenant.random("faults").random, api=state.api, method=request.method,
-                                path=path, params=params, headers=request.headers)
-    if rule is None:
-        return None
-    state.rule = rule
-    action = rule.action
-    kind = action["kind"]
-    if kind == "status":
-        if "body" in action or vendor is None:
-            response = Response(action.get("body", ""), status=action["status"],
-                                content_type=action.get("content_type", "text/plain; charset=utf-8"))
-            response.headers.update(action.get("headers", {}))
-            response.headers.update(FAULT_BODY_HEADERS)  # a rule's own text is never active content
-            return response
-        response = vendor.error_response(action["status"], None)
-        response.headers.update(action.get("headers", {}))
+    if isinstance(early, pipeline.Reply):
+        return to_flask(early)
+    if isinstance(early, pipeline.VendorError):
+        response = vendor.error_response(early.status, early.detail)
+        response.headers.update(early.headers)
         return response
-    if kind in ("error", "rate_limit"):
-        response = vendor.fault_response(action) if vendor else None
-        if response is None:
-            return control_error(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {state.api} routes")
-        return response
-    max_ms = emulator.settings.hang_max_ms
-    state.action = decision = transport.decide(action, tenant.random("latency"), max_ms)
-    if not transport.hand_over(environ, decision):  # in-process: no socket to act on
-        if kind == "latency":
-            emulator.stopping.wait(decision.delay_ms / 1000.0)
-        elif kind in transport.NEEDS_SOCKET:
-            status, headers, body = transport.needs_socket_error(kind)
-            return Response(body, status=status, headers=headers)
-        return None
-    if kind in transport.NO_ANSWER:
-        return Response(b"", status=200)  # never sent: the server resets, closes or hangs instead
-    return None  # latency, truncate, slow_body: the normal answer, delivered late or badly by the server
-
-
-def _check_length() -> None:
-    """413 from the declared length (the server has not read a body past the limit either)."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    declared = request.environ.get("CONTENT_LENGTH")  # straight from the environ: Headers cost 18 %
-    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-        raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
-
-
-def _after(response: Response) -> Response:
-    environ = request.environ
-    state: RequestState | None = environ.get(STATE_KEY)
-    if state is None or state.api is None:
-        return response
-    tenant = state.tenant or current_tenant()
-    settings = current_emulator().settings
-    try:
-        body = request.get_data(cache=True)  # the journal cuts it to journal_body_bytes, marking the cut
-    except HTTPException:  # over the size cap: the request is journaled without its body
-        body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>".encode()
-    headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers.append((key, environ[key]))
-    rule, action = state.rule, state.action
-    kind = rule.kind if rule is not None else None
-    duration = (time.perf_counter() - state.started) * 1000
-    if action is not None and action.kind == "latency":
-        duration += action.delay_ms  # the server holds the answer that long after this point
-    tenant.journal.record(RawEntry(
-        format_instant(state.now or tenant.now()), state.api, environ["REQUEST_METHOD"], request.path,
-        environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
-        None if kind in transport.NO_ANSWER else response.status_code, rule.id if rule else None, kind, duration))
-    if action is not None and action.kind == "slow_body" and CONNECTION_KEY not in environ:
-        max_ms = current_emulator().settings.hang_max_ms
-        response.response = transport.dribble(response.get_data(), action.bytes_per_second, max_ms,
-                                              current_emulator().stopping)
+    response = vendor.fault_response(early.action)
+    if response is None:
+        rule = state.rule
+        return control_error(400, f"fault {rule.id if rule else '?'!r}: kind {early.action['kind']!r} "
+                                  f"does not apply to {state.api} routes")
     return response
 
 
-def _control_message(exc: HTTPException, allowed: list[str]) -> str:
-    """Routing errors of the control API say what exists instead of Werkzeug's generic text."""
-    if exc.code == 404:
-        return (f"no control route {request.method} {request.path} "
-                f"(the control routes are listed at {CONTROL_PREFIX}/openapi.json)")
-    if exc.code == 405 and allowed:
-        return f"{request.path} does not answer {request.method} (allowed: {', '.join(allowed)})"
-    return exc.description or exc.name
+def _after(response: Response) -> Response:
+    state: RequestState | None = request.environ.get(STATE_KEY)
+    if state is None or state.api is None:
+        return response
+    emulator = current_emulator()
+    pipeline.journal(emulator, state, request, response.status_code)
+    if state.action is not None and state.action.kind == "slow_body":
+        slow = pipeline.in_process_body(emulator, state, request.environ, response.get_data())
+        if slow is not None:
+            response.response = slow
+    return response
 
 
 def _http_error(exc: HTTPException) -> Response:
     """Routing 404/405, 413 and friends in the format of whoever owns the path."""
     if is_control(request.path):
-        allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
-        response = control_error(exc.code or 500, _control_message(exc, allowed))
-        if allowed:
-            response.headers["Allow"] = ", ".join(allowed)
+        response = control_error(exc.code or 500, exc.description or exc.name)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
-    if request.path == "/":
-        return control_error(404, "no emulated route at /: the dashboard is at /_emulator/ui, the routes of the "
-                                  "control API and of both emulated APIs at /_emulator/openapi.json")
     vendor = current_emulator().vendor_for(request.path)
     if vendor is not None:
         return vendor.error_response(exc.code or 500, exc.description)
@@ -202,7 +107,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _server_error(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _http_error(InternalServerError("The emulator failed on this request; see its log."))
+    return _http_error(InternalServerError(pipeline.SERVER_ERROR))
 
 
 def init_app(app: Flask) -> None:

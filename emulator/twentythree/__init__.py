@@ -17,7 +17,7 @@ from .backend import DEFAULT_CAP, Backend
 from .control import control_bp
 from .history import history_size
 from .openapi import openapi_components, openapi_paths
-from .routes import NAME, bp, error_response, fault_response
+from .routes import HOT_ROUTES, NAME, bp, error_response, fault_response
 from .schema import SECTION_SCHEMA
 from .sites import Sites, build_sites, check_section
 
@@ -65,4 +65,5 @@ VENDOR = Vendor(
     check_scenario=check_section,
     generated_size=generated_size,
     extra_blueprints=(control_bp,),
+    hot_routes=HOT_ROUTES,
 )

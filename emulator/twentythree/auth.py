@@ -1,4 +1,4 @@
-"""Who is calling a 23 Video route: the Flask request read as OAuth 1.0a and checked on the tenant.
+"""Who is calling a 23 Video route: the request value read as OAuth 1.0a and checked on the tenant.
 
 The signature base string URI is rebuilt as the client saw it: scheme, the Host header as sent
 (port kept, default ports dropped by oauthlib), the raw path; then, if that fails, the server's own
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import request
-
-from ..core import current_tenant
+from ..pipeline import VendorRequest
 from .backend import Backend
 from .oauth import ANONYMOUS, Principal, SignedRequest, authenticate
 from .sites import Site
@@ -45,14 +43,13 @@ def base_uris(environ: dict) -> tuple[str, ...]:
     return tuple(uris)
 
 
-def signed_request() -> SignedRequest:
-    """The signed parts of the current request: header, query, and the body of a url-encoded POST."""
+def signed_request(request: VendorRequest) -> SignedRequest:
+    """The signed parts of a request: header, query, and the body of a url-encoded POST."""
     body = ()
-    if request.method == "POST" and request.mimetype == FORM:
+    if request.method == "POST" and request.mimetype == FORM and request.form is not None:
         body = tuple(request.form.items(multi=True))
-    return SignedRequest(method=request.method, uris=base_uris(request.environ),
-                         authorization=request.headers.get("Authorization"),
-                         query=tuple(request.args.items(multi=True)), body=body)
+    return SignedRequest(method=request.method, uris=base_uris(request.environ), authorization=request.authorization,
+                         query=tuple(request.query.items(multi=True)), body=body)
 
 
 def _plainly_unsigned(environ: dict) -> bool:
@@ -61,41 +58,43 @@ def _plainly_unsigned(environ: dict) -> bool:
             and "oauth" not in environ.get("QUERY_STRING", "").lower())
 
 
-def authenticate_request(site: Site, *, remember: bool = True) -> Principal:
-    """The caller of this request on ``site`` (kept in the WSGI environ for the error handler).
+def authenticate_request(request: VendorRequest, site: Site, *, remember: bool = True) -> Principal:
+    """The caller of ``request`` on ``site`` (kept in the WSGI environ for the error renderer).
 
-    Raises InvalidSignature.
+    Raises InvalidSignature. The signature's time window is checked at the request's clock reading.
     """
-    tenant = current_tenant()
     if _plainly_unsigned(request.environ):
         principal = Principal("anonymous")
         if remember:
             request.environ[_ENVIRON_KEY] = principal
         return principal
+    tenant = request.tenant
     backend: Backend | None = tenant.backend("twentythree") if remember else None
-    principal = authenticate(signed_request(), domain=site.domain, consumer_secret=site.consumer_secret,
-                             credential=site.credential, now=tenant.now(), nonces=backend)
+    principal = authenticate(signed_request(request), domain=site.domain, consumer_secret=site.consumer_secret,
+                             credential=site.credential, now=request.now or tenant.now(), nonces=backend)
     if remember:
         request.environ[_ENVIRON_KEY] = principal
     return principal
 
 
-def current_principal() -> Principal | None:
-    """The caller authenticated by this request's view, if it got that far."""
+def current_principal(request: VendorRequest) -> Principal | None:
+    """The caller authenticated by this request's handler, if it got that far."""
     return request.environ.get(_ENVIRON_KEY)
 
 
-def peek_principal() -> Principal:
-    """The caller for an answer rendered before (or without) the view: verified, no nonce used up.
+def peek_principal(request: VendorRequest) -> Principal:
+    """The caller for an answer rendered before (or without) the handler: verified, no nonce used up.
 
     Best effort: anything unreadable (a body over the limit, a bad tenant name...) or invalid
     means anonymous.
     """
-    known = current_principal()
+    known = current_principal(request)
     if known is not None:
         return known
+    if request.tenant is None:  # no valid tenant (or the request was refused before it was looked up)
+        return ANONYMOUS
     try:
-        backend: Backend = current_tenant().backend("twentythree")
-        return authenticate_request(backend.sites.for_host(request.environ.get("HTTP_HOST")), remember=False)
+        backend: Backend = request.tenant.backend("twentythree")
+        return authenticate_request(request, backend.sites.for_host(request.host), remember=False)
     except Exception:  # noqa: BLE001 - an error page must render whatever the request holds
         return ANONYMOUS

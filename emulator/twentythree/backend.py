@@ -98,9 +98,12 @@ class Backend:
             self.dropped += 1
 
     def record(self, accepted: Iterable[Accepted], *, when: datetime, domain: str, site_id: str,
-               endpoint: str, ip: str | None) -> list[Record]:
-        """Store accepted reports (one request's worth, atomically) and return them with their ids."""
-        stamp = format_instant(when)
+               endpoint: str, ip: str | None, stamp: str | None = None) -> list[Record]:
+        """Store accepted reports (one request's worth, atomically) and return them with their ids.
+
+        ``stamp``: ``when`` already formatted (the request's journal entry shows the same text).
+        """
+        stamp = stamp or format_instant(when)
         with self._lock:
             new = [Record(id=self._next_id + i, kind=a.report.kind, time=stamp, domain=domain, site_id=site_id,
                           endpoint=endpoint, ip=ip, photo_id=a.report.photo_id, fields=a.report.fields(),

@@ -6,7 +6,6 @@ the site or the store, so a batch item is parsed exactly as a lone request would
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -49,7 +48,7 @@ class Report:
 
     def fields(self) -> dict[str, Any]:
         """The normalised fields, as recorded."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # flat: no deep copy
+        return dict(self.__dict__)  # the fields in declaration order (set so by __init__); flat: no deep copy
 
 
 @dataclass(frozen=True, kw_only=True)

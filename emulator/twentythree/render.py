@@ -10,10 +10,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import Response
 
+from ..pipeline import Reply, to_flask
 from .errors import ApiError, InvalidInput
 
 XML_TYPE = "text/xml; charset=utf-8"
@@ -110,6 +112,9 @@ class Answer:
         return head + ">" + children + "\n</response>"
 
 
+# A memo of a pure function (bounded, nothing a request can observe): most attribute values are the
+# same few words (status, level, message), escaped once instead of on every answer.
+@lru_cache(maxsize=512)
 def xml_escape(value: object) -> str:
     """Escape a value for a double-quoted XML attribute; characters XML cannot carry become U+FFFD."""
     text = _NOT_XML.sub("\ufffd", str(value))
@@ -162,12 +167,13 @@ def serialize(answer: Answer, envelope: Envelope) -> tuple[str, str]:
     return text, JSON_TYPE
 
 
-def make_response(answer: Answer, envelope: Envelope) -> Response:
-    """The Flask response: body, content type, HTTP status and extra headers."""
+def reply(answer: Answer, envelope: Envelope) -> Reply:
+    """The answer on the wire: body, content type, HTTP status and extra headers."""
     body, content_type = serialize(answer, envelope)
-    response = Response(body, status=answer.http_status, content_type=content_type)
-    if envelope.kind != "xml":
-        response.headers["X-Content-Type-Options"] = "nosniff"
-    for name, value in answer.headers:
-        response.headers[name] = value
-    return response
+    headers = answer.headers if envelope.kind == "xml" else (("X-Content-Type-Options", "nosniff"), *answer.headers)
+    return Reply.of(answer.http_status, content_type, body, headers)
+
+
+def make_response(answer: Answer, envelope: Envelope) -> Response:
+    """The Flask response of :func:`reply`."""
+    return to_flask(reply(answer, envelope))

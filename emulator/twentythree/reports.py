@@ -86,9 +86,9 @@ def validate(report_type: str, params: Params, site: Site, caller: Caller) -> Re
     return report
 
 
-def success(report: Report, endpoint: str, site: Site) -> Answer:
-    """The answer to an accepted lone report ("The play was reported"...)."""
-    return Answer.ok(MESSAGES[report.kind], endpoint, site.site_object())
+def success(report: Report, endpoint: str, site: Site, level: str = "anonymous") -> Answer:
+    """The answer to an accepted lone report ("The play was reported"...), stating the caller's ``level``."""
+    return Answer.ok(MESSAGES[report.kind], endpoint, site.site_object(), permission_level=level)
 
 
 def _clean(text: str) -> str:

@@ -1,27 +1,35 @@
 """HTTP for /api/analytics/report/* and /api/analytics/extract/*: read the request, authenticate the
 caller (OAuth 1.0a), call the operations, render the answer.
 
-Views are named after the vendor's methods (analytics-report-play.md → ``report_play``,
-analytics-extract-play-totals.md → ``extract_play_totals``). Every vendor error is raised and
-rendered by one handler in the envelope the request asked for, with the caller's level.
+Every method is a function of the request value (``emulator.pipeline.VendorRequest``) returning
+the answer value (``Reply``), named after the vendor's method (analytics-report-play.md ->
+``report_play``...). The four report methods are hot routes (``HOT_ROUTES``): the pipeline calls
+them without Flask. The Flask views of every route are adapters over the same functions, so the
+Flask test client runs the same code. Every vendor error is raised below a handler and rendered
+once, in the envelope the request asked for, with the caller's level.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from functools import partial
 
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import default_exceptions
 
-from ..core import current_tenant
+from ..core import HotRoutes, current_tenant
+from ..hooks import request_state
+from ..pipeline import Reply, VendorRequest, to_flask
+from ..store import TenantError
 from . import extract
 from .auth import authenticate_request, peek_principal
 from .backend import Backend
 from .errors import ApiError, InsufficientLevel, InvalidInput, InvalidSignature, VendorError
 from .oauth import Principal, level_at_least
 from .params import check_limits
-from .render import Answer, Envelope, choose_envelope, make_response
+from .render import Answer, Envelope, choose_envelope, reply
 from .reports import Accepted, Caller, batch_answer, parse_batch, success, validate, validate_batch
 from .sites import Site
 
@@ -49,23 +57,7 @@ _STATUS_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-def _params(*, for_error: bool = False) -> MultiDict:
-    """The request's parameters: form fields on POST (the query string is ignored), else the query.
-
-    A view lets an unreadable body raise (the core answers 413); an error being rendered
-    (``for_error``) falls back to the query string, the only hint left about the format.
-    """
-    if request.method != "POST":
-        return request.args
-    if not for_error:
-        return request.form
-    try:
-        return request.form
-    except Exception:  # noqa: BLE001 - too large or cut short: render the error anyway
-        return request.args
-
-
-def _envelope(params: MultiDict) -> Envelope:
+def _envelope(params: Mapping[str, str]) -> Envelope:
     """The requested envelope; raises the callback/varname problem (rendered as raw JSON)."""
     envelope, problem = choose_envelope(params)
     if problem is not None:
@@ -73,7 +65,8 @@ def _envelope(params: MultiDict) -> Envelope:
     return envelope
 
 
-def _render_error(error: ApiError, params: MultiDict, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+def _render_error(request: VendorRequest, error: ApiError, params: MultiDict,
+                  headers: tuple[tuple[str, str], ...] = ()) -> Reply:
     """``error`` in the request's envelope; a bad callback/varname wins and is answered as raw JSON.
 
     A signed caller's level replaces the error's default level (every answer states the caller's
@@ -84,112 +77,80 @@ def _render_error(error: ApiError, params: MultiDict, headers: tuple[tuple[str, 
     if problem is not None:  # the bad callback is reported, but an HTTP-level error keeps its status
         answer = dataclasses.replace(answer, http_status=error.http_status)
     if not isinstance(error, InvalidSignature):
-        principal = peek_principal()
+        principal = peek_principal(request)
         if principal.consumer_key is not None:
             answer = dataclasses.replace(answer, permission_level=principal.level)
-    return make_response(answer, envelope)
+    return reply(answer, envelope)
 
 
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Response:
-    return _render_error(error, _params(for_error=True))
-
-
-def _site_and_caller(params: MultiDict) -> tuple[Backend, Site, Principal]:
+def _site_and_caller(request: VendorRequest, params: MultiDict) -> tuple[Backend, Site, Principal]:
     """Checks every call shares: parameter limits, then the site (Host) and the OAuth caller."""
     check_limits(params.items(multi=True))
-    backend: Backend = current_tenant().backend(NAME)
-    site = backend.sites.for_host(request.environ.get("HTTP_HOST"))
-    return backend, site, authenticate_request(site)
+    backend: Backend = request.tenant.backend(NAME)
+    site = backend.sites.for_host(request.host)
+    return backend, site, authenticate_request(request, site)
 
 
-def _report(report_type: str) -> Response:
-    """Validate, record and answer one report request (``batch``: many reports)."""
-    params = _params()
-    envelope = _envelope(params)
-    backend, site, principal = _site_and_caller(params)
-    flat = params.to_dict(flat=True)
-    tenant = current_tenant()
+def report(request: VendorRequest, report_type: str) -> Reply:
+    """Validate, record and answer one report request (``batch``: many reports); errors rendered."""
+    try:
+        return _report(request, report_type)
+    except ApiError as error:
+        return _render_error(request, error, request.params)
+
+
+def _report(request: VendorRequest, report_type: str) -> Reply:
+    params = request.params
+    flat = params.to_dict(flat=True)  # first values, as MultiDict.get reads them, without its KeyErrors
+    envelope = _envelope(flat)
+    backend, site, principal = _site_and_caller(request, params)
     caller = Caller(ip=request.remote_addr, cookies=request.cookies)
     if report_type == "batch":
         items = parse_batch(flat)
         accepted, failures = validate_batch(items, site, caller)
-        answer = batch_answer(len(items), len(accepted), failures, request.path, site)
+        answer = dataclasses.replace(batch_answer(len(items), len(accepted), failures, request.path, site),
+                                     permission_level=principal.level)
     else:
         report = validate(report_type, flat, site, caller)
-        accepted, answer = [Accepted(report, flat)], success(report, request.path, site)
+        accepted, answer = [Accepted(report, flat)], success(report, request.path, site, principal.level)
     if request.method != "HEAD":  # HEAD asks what GET would answer; it reports nothing
-        backend.record(accepted, when=tenant.now(), domain=site.domain, site_id=site.site_id,
-                       endpoint=request.path, ip=request.remote_addr)
-    return make_response(dataclasses.replace(answer, permission_level=principal.level), envelope)
+        # the pipeline's one clock reading: the journal entry carries the same instant
+        backend.record(accepted, when=request.now, stamp=request.stamp, domain=site.domain,
+                       site_id=site.site_id, endpoint=request.path, ip=request.remote_addr)
+    return reply(answer, envelope)
 
 
-@bp.route(f"{PREFIX}/play", methods=["GET", "POST"])
-def report_play() -> Response:
-    """/api/analytics/report/play (clip, live, or with bytes_total the download contract)."""
-    return _report("play")
+report_play = partial(report, report_type="play")  # /api/analytics/report/play (clip, live, download contract)
+report_download = partial(report, report_type="download")  # /api/analytics/report/download (whitelisted servers)
+report_event = partial(report, report_type="event")  # /api/analytics/report/event
+report_batch = partial(report, report_type="batch")  # /api/analytics/report/batch (the HTML5 player's batch mode)
 
 
-@bp.route(f"{PREFIX}/download", methods=["GET", "POST"])
-def report_download() -> Response:
-    """/api/analytics/report/download (whitelisted servers only)."""
-    return _report("download")
-
-
-@bp.route(f"{PREFIX}/event", methods=["GET", "POST"])
-def report_event() -> Response:
-    """/api/analytics/report/event."""
-    return _report("event")
-
-
-@bp.route(f"{PREFIX}/batch", methods=["GET", "POST"])
-def report_batch() -> Response:
-    """/api/analytics/report/batch (the HTML5 player's batch mode)."""
-    return _report("batch")
-
-
-def _extract(method: str) -> Response:
+def extract_method(request: VendorRequest, method: str) -> Reply:
     """Authorise (read level), refuse XML as documented, then sum the recorded reports and history."""
-    params = _params()
+    try:
+        return _extract(request, method)
+    except ApiError as error:
+        return _render_error(request, error, request.params)
+
+
+def _extract(request: VendorRequest, method: str) -> Reply:
+    params = request.params
     envelope = _envelope(params)
-    backend, site, principal = _site_and_caller(params)
+    backend, site, principal = _site_and_caller(request, params)
     if not level_at_least(principal.level, extract.REQUIRED_LEVEL):
         raise InsufficientLevel.required(extract.REQUIRED_LEVEL, principal.level, UNSIGNED + principal.note)
     if envelope.kind == "xml":
         raise InvalidInput(NO_XML)
     analytics, page, size, total = extract.run(
         method, params.to_dict(flat=True), site=site, sites=backend.sites, records=backend.snapshot(),
-        today=current_tenant().now().date(), principal=principal)
+        today=request.now.date(), principal=principal)
     payload = {"status": "ok", "permission_level": principal.level, "cached": "0", "analytics": analytics,
                "p": page, "size": size, "total_count": total, "site": site.site_object(), "endpoint": request.path}
-    return make_response(Answer.data(payload, request.path), envelope)
+    return reply(Answer.data(payload, request.path), envelope)
 
 
-@bp.route(f"{EXTRACT_PREFIX}/play-totals", methods=["GET", "POST"])
-def extract_play_totals() -> Response:
-    """/api/analytics/extract/play-totals: daily and absolute totals of a site or some photos."""
-    return _extract("play-totals")
-
-
-@bp.route(f"{EXTRACT_PREFIX}/play-details", methods=["GET", "POST"])
-def extract_play_details() -> Response:
-    """/api/analytics/extract/play-details: totals per photo, ordered and paginated."""
-    return _extract("play-details")
-
-
-@bp.route(f"{EXTRACT_PREFIX}/photo-totals", methods=["GET", "POST"])
-def extract_photo_totals() -> Response:
-    """/api/analytics/extract/photo-totals: all-time totals of photos updated since a moment."""
-    return _extract("photo-totals")
-
-
-@bp.route(f"{EXTRACT_PREFIX}/embed-details", methods=["GET", "POST"])
-def extract_embed_details() -> Response:
-    """/api/analytics/extract/embed-details: totals per embedding domain and page."""
-    return _extract("embed-details")
-
-
-def error_response(status: int, detail: str | None) -> Response:
+def error_answer(request: VendorRequest, status: int, detail: str | None) -> Reply:
     """An HTTP-level error (routing 404/405, 413, `status` faults) as a vendor error envelope."""
     code, template = _STATUS_ERRORS.get(status, ("internal_error" if status >= 500 else "invalid_input",
                                                  "The request failed (HTTP {status})."))
@@ -204,19 +165,106 @@ def error_response(status: int, detail: str | None) -> Response:
         headers = (("Retry-After", str(DEFAULT_RETRY_AFTER)),)
     elif status == 405:
         headers = (("Allow", "GET, HEAD, OPTIONS, POST"),)
-    return _render_error(error, request.args if status == 413 else _params(for_error=True), headers)
+    return _render_error(request, error, request.query if status == 413 else request.params, headers)
 
 
-def fault_response(action: dict) -> Response | None:
+def fault_answer(request: VendorRequest, action: dict) -> Reply | None:
     """Fault kinds of this vendor: ``error`` (HTTP 200 error envelope) and ``rate_limit`` (429)."""
     kind = action.get("kind")
     if kind == "error":
         code = action.get("code") or "error"
         error = VendorError(action.get("message") or f"An error occurred ({code}).", code=code)
-        return _render_error(error, _params(for_error=True))
+        return _render_error(request, error, request.params)
     if kind == "rate_limit":
         retry = int(action.get("retry_after", DEFAULT_RETRY_AFTER))
         error = VendorError(f"Too many requests: retry after {retry} seconds.", code="rate_limited",
                             http_status=429)
-        return _render_error(error, _params(for_error=True), (("Retry-After", str(retry)),))
+        return _render_error(request, error, request.params, (("Retry-After", str(retry)),))
     return None
+
+
+HOT_ROUTES = HotRoutes(
+    handlers={f"{PREFIX}/play": report_play, f"{PREFIX}/download": report_download,
+              f"{PREFIX}/event": report_event, f"{PREFIX}/batch": report_batch},
+    error=error_answer,
+    fault=fault_answer,
+)
+
+
+# -- the Flask side: adapters over the same functions ------------------------------------------------
+def _value(*, for_error: bool = False) -> VendorRequest:
+    """The Flask request as the handlers' value, with the pipeline's tenant and clock reading."""
+    state = request_state()
+    tenant = None
+    if state is None or state.tenant is None:
+        try:
+            tenant = current_tenant()
+        except TenantError:
+            if not for_error:
+                raise
+    return VendorRequest.of(request, state, for_error=for_error, tenant=tenant)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Response:
+    value = _value(for_error=True)
+    return to_flask(_render_error(value, error, value.params))
+
+
+@bp.route(f"{PREFIX}/play", methods=["GET", "POST"])
+def report_play_view() -> Response:
+    """/api/analytics/report/play."""
+    return to_flask(report_play(_value()))
+
+
+@bp.route(f"{PREFIX}/download", methods=["GET", "POST"])
+def report_download_view() -> Response:
+    """/api/analytics/report/download."""
+    return to_flask(report_download(_value()))
+
+
+@bp.route(f"{PREFIX}/event", methods=["GET", "POST"])
+def report_event_view() -> Response:
+    """/api/analytics/report/event."""
+    return to_flask(report_event(_value()))
+
+
+@bp.route(f"{PREFIX}/batch", methods=["GET", "POST"])
+def report_batch_view() -> Response:
+    """/api/analytics/report/batch."""
+    return to_flask(report_batch(_value()))
+
+
+@bp.route(f"{EXTRACT_PREFIX}/play-totals", methods=["GET", "POST"])
+def extract_play_totals() -> Response:
+    """/api/analytics/extract/play-totals: daily and absolute totals of a site or some photos."""
+    return to_flask(extract_method(_value(), "play-totals"))
+
+
+@bp.route(f"{EXTRACT_PREFIX}/play-details", methods=["GET", "POST"])
+def extract_play_details() -> Response:
+    """/api/analytics/extract/play-details: totals per photo, ordered and paginated."""
+    return to_flask(extract_method(_value(), "play-details"))
+
+
+@bp.route(f"{EXTRACT_PREFIX}/photo-totals", methods=["GET", "POST"])
+def extract_photo_totals() -> Response:
+    """/api/analytics/extract/photo-totals: all-time totals of photos updated since a moment."""
+    return to_flask(extract_method(_value(), "photo-totals"))
+
+
+@bp.route(f"{EXTRACT_PREFIX}/embed-details", methods=["GET", "POST"])
+def extract_embed_details() -> Response:
+    """/api/analytics/extract/embed-details: totals per embedding domain and page."""
+    return to_flask(extract_method(_value(), "embed-details"))
+
+
+def error_response(status: int, detail: str | None) -> Response:
+    """Flask's side of :func:`error_answer` (the core's routing 404/405 and 413 on 23 Video paths)."""
+    return to_flask(error_answer(_value(for_error=True), status, detail))
+
+
+def fault_response(action: dict) -> Response | None:
+    """Flask's side of :func:`fault_answer`."""
+    answer = fault_answer(_value(for_error=True), action)
+    return None if answer is None else to_flask(answer)

@@ -1,0 +1,411 @@
+"""One request pipeline: tenant -> fault decision -> vendor handler -> journal.
+
+Both ways a vendor request is served go through the functions here, so each step exists once:
+
+* Flask (every route): ``emulator.hooks`` calls :func:`begin` before the view and :func:`journal`
+  after it.
+* The hot paths (routes a vendor declares in ``Vendor.hot_routes``): :class:`HotPaths`, the WSGI
+  layer ``create_app`` puts in front of Flask's ``wsgi_app``, recognises the path and method and
+  runs the same steps around the vendor's handler without Flask's request context, URL adapter,
+  hooks or response machinery (about 45 % of a report's CPU).
+
+A vendor handler is a function of a :class:`VendorRequest` returning a :class:`Reply`; the Flask
+view of the same route is a thin adapter (``VendorRequest.of`` in, :func:`to_flask` out), so no
+vendor behaviour exists twice. This module names no vendor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES, parse_cookie, parse_options_header
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response
+
+from . import transport
+from .clock import format_instant
+from .core import TRUSTED_KEY
+from .httpserver import TransportAction
+from .journal import RawEntry
+from .store import TenantError
+
+if TYPE_CHECKING:
+    from .core import HotRoutes, Vendor
+    from .faults import FaultRule
+    from .runtime import Emulator
+    from .store import Tenant
+
+STATE_KEY = "emulator.state"
+TENANT_KEY = "emulator.tenant"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# On an answer made from a fault rule's own ``body``: whatever text a rule carries, a browser that
+# opens it runs no script and guesses no type (the rule's author is not the page's author).
+FAULT_BODY_HEADERS = (("Content-Security-Policy", "sandbox"), ("X-Content-Type-Options", "nosniff"))
+SERVER_ERROR = "The emulator failed on this request; see its log."
+# Statuses whose headers Werkzeug adjusts (no body, no length): their answers go through a Response.
+_UNUSUAL_STATUS = frozenset((204, 304, 412)) | frozenset(range(100, 200))
+_NO_COOKIES: ImmutableMultiDict = ImmutableMultiDict()  # immutable: shared by every request without a Cookie
+log = logging.getLogger("emulator")
+
+
+@dataclass
+class RequestState:
+    """One request's way through the pipeline: tenant, vendor, clock reading, fault, transport action.
+
+    Made once by :func:`begin` (``environ["emulator.state"]``, the only key of the app's own); the
+    vendor handler and the journal read it instead of deciding again.
+    """
+
+    tenant: Tenant | None
+    vendor: Vendor | None
+    api: str | None  # what the journal files it under; None: not journaled (control, bad tenant)
+    started: float
+    now: datetime | None = None
+    stamp: str | None = None  # ``now`` as the journal and the vendor's records write it
+    rule: FaultRule | None = None
+    action: TransportAction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer as a value: status, headers in order (``Content-Length`` included), body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def of(cls, status: int, content_type: str, body: bytes | str,
+           headers: Iterable[tuple[str, str]] = ()) -> Reply:
+        """An answer with its Content-Type and Content-Length first, then ``headers`` (each one set)."""
+        data = body.encode() if isinstance(body, str) else body
+        return cls(status, set_headers((("Content-Type", content_type), ("Content-Length", str(len(data)))),
+                                       headers), data)
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRequest:
+    """What a vendor handler reads of one request; made once, the same on both ways in.
+
+    ``form`` is the parsed body of a POST (None otherwise, or when an error is being rendered for a
+    body that cannot be read); ``params`` is what the vendor reads: the form on a POST, else the query.
+    ``environ`` is there for the rare reader (a signature's base URI, the Authorization header).
+    """
+
+    method: str
+    path: str
+    query: MultiDict
+    form: MultiDict | None
+    cookies: Mapping[str, str]
+    host: str | None
+    remote_addr: str | None
+    mimetype: str
+    now: datetime | None
+    stamp: str | None  # ``now`` formatted, the text the journal entry carries
+    tenant: Tenant | None
+    environ: dict
+
+    @property
+    def params(self) -> MultiDict:
+        return self.form if self.form is not None else self.query
+
+    @property
+    def authorization(self) -> str | None:
+        return self.environ.get("HTTP_AUTHORIZATION")
+
+    @classmethod
+    def of(cls, request: WerkzeugRequest, state: RequestState | None = None, *, for_error: bool = False,
+           tenant: Tenant | None = None) -> VendorRequest:
+        """The value of ``request`` with the pipeline's tenant and clock reading.
+
+        A body over the limits raises 413 (RequestEntityTooLarge), unless ``for_error``: an error
+        being rendered falls back to the query string, the only hint left about the format. The
+        body is read and kept before the form is parsed, so the journal holds what was sent.
+        ``tenant`` stands in when the pipeline stopped before it looked the tenant up.
+        """
+        environ = request.environ
+        method = environ["REQUEST_METHOD"]
+        form = None
+        if method == "POST":
+            try:
+                request.get_data(cache=True, parse_form_data=False)
+                form = request.form
+            except Exception:  # too large or cut short
+                if not for_error:
+                    raise
+        # what Request.cookies and .mimetype parse, straight from the environ (no scan of the headers)
+        cookie = environ.get("HTTP_COOKIE")
+        cookies = parse_cookie(cookie, cls=request.dict_storage_class) if cookie else _NO_COOKIES
+        content_type = environ.get("CONTENT_TYPE")
+        mimetype = parse_options_header(content_type)[0].lower() if content_type else ""
+        return cls(method, request.path, request.args, form, cookies, environ.get("HTTP_HOST"),
+                   environ.get("REMOTE_ADDR"), mimetype, state.now if state else None,
+                   state.stamp if state else None, (state.tenant if state else None) or tenant, environ)
+
+
+def set_headers(headers: Iterable[tuple[str, str]], updates: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """``headers`` with each of ``updates`` set as Werkzeug's ``Headers.set`` would (first kept in place)."""
+    out = list(headers)
+    for name, value in updates:
+        lower = name.lower()
+        places = [i for i, (key, _) in enumerate(out) if key.lower() == lower]
+        if places:
+            out[places[0]] = (name, value)
+            for index in reversed(places[1:]):
+                del out[index]
+        else:
+            out.append((name, value))
+    return tuple(out)
+
+
+def to_flask(reply: Reply) -> Response:
+    """The Flask (Werkzeug) response of a reply, for the Flask way in."""
+    return Response(reply.body, status=reply.status, headers=list(reply.headers))
+
+
+def control_reply(status: int, message: str) -> Reply:
+    """The control API's error shape, byte for byte what ``jsonify(error=message)`` sends."""
+    return Reply.of(status, "application/json", json.dumps({"error": message}, separators=(",", ":")) + "\n")
+
+
+# -- the steps -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class VendorError:
+    """Decided before the handler: answer the vendor's HTTP-level error (413, a ``status`` fault)."""
+
+    status: int
+    detail: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VendorFault:
+    """Decided before the handler: answer the vendor's own fault kind (``error``, ``rate_limit``)."""
+
+    action: dict
+
+
+Early = Reply | VendorError | VendorFault
+
+
+def open_state(environ: dict, vendor: Vendor | None) -> RequestState:
+    """The state of a request on a vendor (or unknown) path, left in the environ."""
+    state = RequestState(None, vendor, vendor.name if vendor else "unknown", time.perf_counter())
+    environ[STATE_KEY] = state
+    return state
+
+
+def check_length(environ: dict, limit: int | None) -> None:
+    """413 from the declared length (the server has not read a body past the limit either)."""
+    declared = environ.get("CONTENT_LENGTH")  # straight from the environ: Headers cost 18 %
+    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+        raise RequestEntityTooLarge(f"The request body is over the {limit}-byte limit.")
+
+
+def tenant_of(emulator: Emulator, environ: dict) -> Tenant:
+    """The request's tenant (``X-Emulator-Tenant``; absent = default), looked up once; TenantError."""
+    tenant = environ.get(TENANT_KEY)
+    if tenant is None:
+        tenant = emulator.store.get(environ.get("HTTP_X_EMULATOR_TENANT") or None,
+                                    trusted=environ.get(TRUSTED_KEY, False))
+        environ[TENANT_KEY] = tenant
+    return tenant
+
+
+def begin(emulator: Emulator, state: RequestState, request: WerkzeugRequest) -> Early | None:
+    """Tenant, the clock reading and the fault decision; what to answer instead of the handler, or None.
+
+    Runs after :func:`check_length`. A transport decision is handed to the server (or, in-process,
+    carried out here for ``latency``).
+    """
+    environ = request.environ
+    try:
+        state.tenant = tenant = tenant_of(emulator, environ)
+    except TenantError as exc:
+        state.api = None  # nothing to journal in: there is no valid tenant
+        return control_reply(400, str(exc))
+    state.now = tenant.now()
+    state.stamp = format_instant(state.now)
+    if not tenant.faults:
+        return None
+    method = environ["REQUEST_METHOD"]
+    params = dict(request.args.items())
+    if method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        request.get_data(cache=True, parse_form_data=False)  # kept for the journal: the form parser consumes it
+        params.update(request.form.items())
+    rule = tenant.faults.select(state.now, tenant.random("faults").random, api=state.api, method=method,
+                                path=request.path, params=params, headers=request.headers)
+    if rule is None:
+        return None
+    state.rule = rule
+    action = rule.action
+    kind = action["kind"]
+    vendor = state.vendor
+    if kind == "status":
+        extra = tuple(action.get("headers", {}).items())
+        if "body" in action or vendor is None:
+            return Reply.of(action["status"], action.get("content_type", "text/plain; charset=utf-8"),
+                            action.get("body", ""), extra + FAULT_BODY_HEADERS)
+        return VendorError(action["status"], None, extra)
+    if kind in ("error", "rate_limit"):
+        if vendor is None:
+            return control_reply(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {state.api} routes")
+        return VendorFault(action)
+    state.action = decision = transport.decide(action, tenant.random("latency"), emulator.settings.hang_max_ms)
+    if not transport.hand_over(environ, decision):  # in-process: no socket to act on
+        if kind == "latency":
+            emulator.stopping.wait(decision.delay_ms / 1000.0)
+        elif kind in transport.NEEDS_SOCKET:
+            status, headers, body = transport.needs_socket_error(kind)
+            return Reply.of(status, headers["Content-Type"], body, headers.items())
+        return None
+    if kind in transport.NO_ANSWER:
+        return Reply(200, (("Content-Length", "0"),), b"")  # never sent: the server resets, closes or hangs
+    return None  # latency, truncate, slow_body: the normal answer, delivered late or badly by the server
+
+
+def journal(emulator: Emulator, state: RequestState, request: WerkzeugRequest, status: int) -> None:
+    """The request's journal entry, at the clock reading the pipeline took (or now, if it took none)."""
+    if state.api is None:
+        return
+    environ = request.environ
+    tenant = state.tenant or tenant_of(emulator, environ)
+    settings = emulator.settings
+    length = environ.get("CONTENT_LENGTH")
+    try:
+        if (not length or length == "0") and "HTTP_TRANSFER_ENCODING" not in environ:
+            body = b""  # HTTP framing: no length and no transfer coding is no body (and no stream to set up)
+        else:
+            body = request.get_data(cache=True)  # the journal cuts it to journal_body_bytes, marking the cut
+    except HTTPException:  # over the size cap: the request is journaled without its body
+        body = f"<body over the {settings.max_body_bytes}-byte limit, not kept>".encode()
+    headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers.append((key, environ[key]))
+    rule, action = state.rule, state.action
+    kind = rule.kind if rule is not None else None
+    duration = (time.perf_counter() - state.started) * 1000
+    if action is not None and action.kind == "latency":
+        duration += action.delay_ms  # the server holds the answer that long after this point
+    tenant.journal.record(RawEntry(
+        state.stamp or format_instant(tenant.now()), state.api, environ["REQUEST_METHOD"], request.path,
+        environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
+        None if kind in transport.NO_ANSWER else status, rule.id if rule else None, kind, duration))
+
+
+def in_process_body(emulator: Emulator, state: RequestState, environ: dict, body: bytes) -> Iterable[bytes] | None:
+    """In-process ``slow_body`` (no server to dribble it): the body as a slow iterator, else None."""
+    action = state.action
+    if action is None or action.kind != "slow_body" or transport.CONNECTION_KEY in environ:
+        return None
+    return transport.dribble(body, action.bytes_per_second, emulator.settings.hang_max_ms, emulator.stopping)
+
+
+# -- the hot paths ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Route:
+    vendor: Vendor
+    hot: HotRoutes
+    handler: Callable[[VendorRequest], Reply]
+
+
+class HotPaths:
+    """WSGI layer in front of Flask: the vendors' hot routes run the pipeline here, the rest go to Flask.
+
+    The request is a plain Werkzeug request (the same parsing, limits and errors Flask's would
+    have); the answer is written from the handler's :class:`Reply`.
+    """
+
+    def __init__(self, wsgi_app: Callable, emulator: Emulator, config: Mapping[str, Any]) -> None:
+        self.wsgi_app = wsgi_app
+        self.emulator = emulator
+        self.config = config  # the Flask app's: its body and form limits, read per request as Flask does
+        self.routes: dict[str, _Route] = {}
+        for vendor in emulator.vendors.values():
+            hot = vendor.hot_routes
+            if hot is None:
+                continue
+            for path, handler in hot.handlers.items():
+                if emulator.vendor_for(path) is vendor:  # a path another vendor claims first stays with Flask
+                    self.routes[path] = _Route(vendor, hot, handler)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        route = self.routes.get(environ.get("PATH_INFO", ""))
+        if route is None or environ.get("REQUEST_METHOD") not in route.hot.methods:
+            return self.wsgi_app(environ, start_response)  # OPTIONS and 405 too: Flask's routing says them
+        return self.serve(route, environ, start_response)
+
+    def request(self, environ: dict) -> WerkzeugRequest:
+        """A plain Werkzeug request with the limits Flask's request would have."""
+        request = WerkzeugRequest(environ)
+        config = self.config
+        request.max_content_length = config.get("MAX_CONTENT_LENGTH")
+        request.max_form_memory_size = config.get("MAX_FORM_MEMORY_SIZE")
+        request.max_form_parts = config.get("MAX_FORM_PARTS")
+        return request
+
+    def serve(self, route: _Route, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        emulator = self.emulator
+        request = self.request(environ)
+        state = open_state(environ, route.vendor)
+        reply = self._answer(route, state, request)
+        if state.api is not None:
+            try:
+                journal(emulator, state, request, reply.status)
+            except Exception:  # noqa: BLE001 - as Flask would: the failure is logged, the client gets a 500
+                log.exception("unhandled error on %s %s", environ["REQUEST_METHOD"], request.path)
+                reply = self._error(route, state, request, InternalServerError(SERVER_ERROR))
+        body: Iterable[bytes] = [reply.body]
+        slow = in_process_body(emulator, state, environ, reply.body)
+        if slow is not None:
+            body = slow
+        if reply.status in _UNUSUAL_STATUS:
+            response = to_flask(reply)
+            if slow is not None:
+                response.response = slow
+            return response(environ, start_response)
+        phrase = HTTP_STATUS_CODES.get(reply.status)
+        start_response(f"{reply.status} {phrase.upper() if phrase else 'UNKNOWN'}", list(reply.headers))
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else body
+
+    def _answer(self, route: _Route, state: RequestState, request: WerkzeugRequest) -> Reply:
+        """The handler's reply, or the pipeline's own; every error rendered as Flask's handlers would."""
+        try:
+            check_length(request.environ, request.max_content_length)
+            early = begin(self.emulator, state, request)
+            if early is None:
+                return route.handler(VendorRequest.of(request, state))
+            if isinstance(early, Reply):
+                return early
+            value = VendorRequest.of(request, state, for_error=True)
+            if isinstance(early, VendorError):
+                reply = route.hot.error(value, early.status, early.detail)
+                return Reply(reply.status, set_headers(reply.headers, early.headers), reply.body)
+            return route.hot.fault(value, early.action) or control_reply(
+                400, f"fault {state.rule.id if state.rule else '?'!r}: kind {early.action['kind']!r} "
+                     f"does not apply to {state.api} routes")
+        except HTTPException as exc:
+            return self._error(route, state, request, exc)
+        except Exception:  # noqa: BLE001 - logged; the client gets the vendor's 500
+            log.exception("unhandled error on %s %s", request.environ["REQUEST_METHOD"], request.path)
+            return self._error(route, state, request, InternalServerError(SERVER_ERROR))
+
+    def _error(self, route: _Route, state: RequestState, request: WerkzeugRequest, exc: HTTPException) -> Reply:
+        tenant = state.tenant
+        if tenant is None:
+            try:
+                tenant = tenant_of(self.emulator, request.environ)
+            except TenantError:
+                tenant = None
+        value = VendorRequest.of(request, state, for_error=True, tenant=tenant)
+        return route.hot.error(value, exc.code or 500, exc.description)
+
