@@ -172,7 +172,13 @@ def _serve(args: argparse.Namespace) -> int:
     app.emulator_stopping.set()
     server.shutdown()
     server.server_close()
-    return 0
+    # Leave without finalizing the interpreter: a background thread (the user-agent rules'
+    # warm-up) may be inside a Rust extension, which a finalizing interpreter aborts in
+    # (emulator/apivideo/useragents.py). Everything is stopped and closed; flush and go.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _listen_error(host: str, port: int, exc: OSError) -> str:

@@ -92,13 +92,27 @@ def _after(response: Response) -> Response:
     return response
 
 
+def _control_message(exc: HTTPException, allowed: list[str]) -> str:
+    """Routing errors of the control API say what exists instead of Werkzeug's generic text."""
+    if exc.code == 404:
+        return (f"no control route {request.method} {request.path} "
+                f"(the control routes are listed at {CONTROL_PREFIX}/openapi.json)")
+    if exc.code == 405 and allowed:
+        return f"{request.path} does not answer {request.method} (allowed: {', '.join(allowed)})"
+    return exc.description or exc.name
+
+
 def _http_error(exc: HTTPException) -> Response:
     """Routing 404/405, 413 and friends in the format of whoever owns the path."""
     if is_control(request.path):
-        response = control_error(exc.code or 500, exc.description or exc.name)
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
+        response = control_error(exc.code or 500, _control_message(exc, allowed))
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response
+    if request.path == "/":
+        return control_error(404, "no emulated route at /: the dashboard is at /_emulator/ui, the routes of the "
+                                  "control API and of both emulated APIs at /_emulator/openapi.json")
     vendor = current_emulator().vendor_for(request.path)
     if vendor is not None:
         return vendor.error_response(exc.code or 500, exc.description)

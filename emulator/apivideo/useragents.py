@@ -14,6 +14,7 @@ The parser's answer is mapped in one place, :func:`platform`, with Matomo's own 
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import threading
 from dataclasses import dataclass
@@ -131,6 +132,7 @@ WARM_UP_AGENTS = (
 )
 _WARM_UP = threading.Lock()
 _WARM = threading.Event()
+_STOP = threading.Event()
 
 
 def warm_up_in_background() -> threading.Thread | None:
@@ -145,15 +147,30 @@ def warm_up_in_background() -> threading.Thread | None:
         return None  # started before in this process (the lock is never released)
     thread = threading.Thread(target=_warm_up, name="user-agent-rules", daemon=True)
     thread.start()
+    atexit.register(_finish_warm_up, thread)
     return thread
 
 
 def _warm_up() -> None:
     try:
         for agent in WARM_UP_AGENTS:
+            if _STOP.is_set():
+                return
             platform(agent)
     finally:
         _WARM.set()
+
+
+def _finish_warm_up(thread: threading.Thread) -> None:
+    """At interpreter exit, let the warm-up end first (it stops after the agent it is parsing).
+
+    A daemon thread still inside the parser's Rust extension (ahocorasick_rs) when the interpreter
+    finalizes is ended by a forced unwind, which that extension catches: glibc then aborts the
+    process ("FATAL: exception not rethrown"). `analytics-emulator serve` leaves with os._exit
+    instead, so that SIGTERM stays quick.
+    """
+    _STOP.set()
+    thread.join(timeout=60)
 
 
 def wait_warm(timeout: float | None = None) -> bool:
