@@ -201,3 +201,30 @@ def test_a_fresh_fixture_server_survives_beacons_from_many_user_agents(pytester)
     result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-q", timeout=300)
     assert result.ret == 0, result.stdout.str()[-3000:]
     result.assert_outcomes(passed=1)
+
+
+def test_a_process_that_exits_during_the_warm_up_exits_cleanly():
+    """The warm-up thread may be inside the parser's Rust extension when the process ends: a finalizing
+    interpreter used to abort there ("FATAL: exception not rethrown", exit 134). It now exits 0."""
+    done = _python("""
+        import time
+        from emulator.app import create_app
+        create_app("default")
+        time.sleep(1.0)
+    """)
+    assert done.returncode == 0 and "FATAL" not in done.stderr, (done.returncode, done.stderr[-2000:])
+
+
+def test_serve_stopped_during_the_warm_up_stops_at_once():
+    import signal
+    import time
+
+    script = Path(sys.executable).with_name("analytics-emulator")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "emulator.cli"]
+    process = subprocess.Popen([*command, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline().startswith("ready http://")
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert time.monotonic() - started < 2.0 and "FATAL" not in process.stderr.read()
