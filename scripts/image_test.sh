@@ -60,15 +60,17 @@ mirror() {  # the Debian mirror this machine's apt already uses
         | grep -v -- '-security' | head -1)
   [ -n "$uri" ] || uri=$(grep -rhsE '^\s*deb\s' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
         | sed -E 's/\[[^]]*\]//' | awk '{print $2}' | grep -v -- '-security' | head -1)
-  echo "${uri:-http://deb.debian.org/debian}"
+  echo "$uri"
 }
 if podman image exists "$BASE_TAG"; then
   log "base $BASE_TAG cached"
 else
+  MIRROR=$(mirror)
+  [ -n "$MIRROR" ] || skip "no Debian mirror in this machine's apt sources to build the base image from"
   rootfs=$(mktemp -d)
-  log "building base $BASE_TAG with debootstrap $SUITE from $(mirror) (a few minutes, once)"
+  log "building base $BASE_TAG with debootstrap $SUITE from $MIRROR (a few minutes, once)"
   started=$SECONDS
-  if ! debootstrap --variant=minbase --include=python3,python3-venv "$SUITE" "$rootfs" "$(mirror)" \
+  if ! debootstrap --variant=minbase --include=python3,python3-venv "$SUITE" "$rootfs" "$MIRROR" \
        >"$rootfs.log" 2>&1; then
     tail -5 "$rootfs.log"; rm -rf "$rootfs" "$rootfs.log"
     skip "debootstrap could not build a base image (no Debian mirror reachable?)"
