@@ -20,7 +20,7 @@ from .metrics import BREAKDOWN_FIELDS, Measure, Window, buckets, sort_rows, time
 from .models import ApiKey
 from .pagination import page_bounds, pagination
 from .problems import dumps
-from .routes import KEY_KEY, _authorized, _backend, bp
+from .routes import KEY_KEY, authorized, backend_and_now, bp
 
 #: metric -> the aggregations the vendor documents for it (play/sum: its overview page's example)
 AGGREGATIONS = {"play": ("count", "rate", "total", "sum"), "start": ("count",), "end": ("count",),
@@ -61,13 +61,13 @@ def context_metric(metric: str, q: DataQuery) -> str:
 
 
 def _now_and_key() -> tuple[int, ApiKey, Any]:
-    prepared = _authorized()
-    _backend_obj, now = _backend()
+    prepared = authorized()
+    _, now = backend_and_now()
     return now, request.environ[KEY_KEY], prepared
 
 
 def _facts(prepared: Any, now: int, counted: Window) -> list[SessionFacts]:
-    backend, _ = _backend()
+    backend, _ = backend_and_now()
     with current_tenant().lock:
         return all_facts(prepared, backend.ingest.visible(now), counted.start_ms, counted.end_ms)
 

@@ -71,14 +71,15 @@ def _json(payload: Any) -> Response:
     return Response(dumps(payload), mimetype="application/json")
 
 
-def _backend() -> tuple[Backend, int]:
+def backend_and_now() -> tuple[Backend, int]:
+    """This tenant's api.video backend and the emulator clock in epoch ms (also used by data_routes)."""
     tenant = current_tenant()
     return tenant.backend(NAME), to_ms(tenant.now())
 
 
 def _source(prepared: Prepared, kind: str, source_id: str) -> tuple[Source, list[ExplicitSession]]:
     """A video / live stream and its visible ingested sessions; 404 when neither knows the id."""
-    backend, now = _backend()
+    backend, now = backend_and_now()
     with current_tenant().lock:
         ingested = backend.ingest.listing(kind, source_id, now)
         known = backend.ingest.knows(kind, source_id)
@@ -90,10 +91,10 @@ def _source(prepared: Prepared, kind: str, source_id: str) -> tuple[Source, list
     return source, ingested
 
 
-def _authorized() -> Prepared:
+def authorized() -> Prepared:
     """Check the credentials and count the read; raise 401 / 429 problems."""
     tenant = current_tenant()
-    backend, now = _backend()
+    backend, now = backend_and_now()
     with tenant.lock:
         key = check_credentials(request.headers.get("Authorization"), backend, now)
         state = backend.hit(key, now)
@@ -156,7 +157,7 @@ def _page(items: Sequence[str], total: int, req: PageRequest) -> Response:
 def authenticate() -> Response:
     """POST /auth/api-key: an API key for access and refresh tokens."""
     api_key = _body_field("apiKey")
-    backend, now = _backend()
+    backend, now = backend_and_now()
     with current_tenant().lock:
         tokens = backend.login(api_key, now)
     if tokens is None:
@@ -168,7 +169,7 @@ def authenticate() -> Response:
 def refresh() -> Response:
     """POST /auth/refresh: a refresh token (consumed) for new tokens."""
     token = _body_field("refreshToken")
-    backend, now = _backend()
+    backend, now = backend_and_now()
     with current_tenant().lock:
         tokens = backend.use_refresh_token(token, now)
     if tokens is None:
@@ -179,7 +180,7 @@ def refresh() -> Response:
 @bp.get("/analytics/videos/<video_id>")
 def list_video_sessions(video_id: str) -> Response:
     """GET /analytics/videos/{videoId}: sessions loaded in ``period``, filtered by metadata."""
-    prepared = _authorized()
+    prepared = authorized()
     period = _period()
     req = parse_page_request(request.args)
     wanted = _metadata_filter()
@@ -194,7 +195,7 @@ def list_video_sessions(video_id: str) -> Response:
 @bp.get("/analytics/live-streams/<live_stream_id>")
 def list_live_stream_sessions(live_stream_id: str) -> Response:
     """GET /analytics/live-streams/{liveStreamId}: sessions loaded in ``period``."""
-    prepared = _authorized()
+    prepared = authorized()
     period = _period()
     req = parse_page_request(request.args)
     source, ingested = _source(prepared, LIVE, live_stream_id)
@@ -206,13 +207,13 @@ def list_live_stream_sessions(live_stream_id: str) -> Response:
 @bp.get("/analytics/sessions/<session_id>/events")
 def list_session_events(session_id: str) -> Response:
     """GET /analytics/sessions/{sessionId}/events: the session's events by ``emittedAt``."""
-    prepared = _authorized()
+    prepared = authorized()
     req = parse_page_request(request.args)
     found = prepared.find_session(session_id)
     if found is not None:
         events = prepared.session_events(found)
     else:
-        backend, now = _backend()
+        backend, now = backend_and_now()
         with current_tenant().lock:
             ingested = backend.ingest.find(session_id, now)
         if ingested is None:
@@ -248,7 +249,7 @@ def _allowed_methods() -> set[str]:
 
 def _caller_limit() -> int:
     """The rate limit of the key the request speaks for, without counting it (default: sandbox)."""
-    backend, now = _backend()
+    backend, now = backend_and_now()
     try:
         with current_tenant().lock:
             return check_credentials(request.headers.get("Authorization"), backend, now).limit

@@ -3,7 +3,7 @@
 Python ``api.video==1.4.7`` is the same distribution as the suite's 1.3.0 (the raw-statistics
 client), so it is installed apart (``pip install --target .venv-clients/apivideo-1.4.7``) and run
 in a subprocess with PYTHONPATH; the Node client ``@api.video/nodejs-client@2.6.8`` is installed
-with npm into ``.venv-clients/node``. Both folders are git-ignored and filled on first use, so a
+with npm into ``tests/.cache/npm`` (tests/npm_packages.py, as the player module is). Both folders are git-ignored and filled on first use, so a
 clean clone's ``make test`` installs them; the Node tests are skipped only when node/npm are
 missing. Each script calls every metric, aggregation, breakdown and interval the client exposes,
 with filters, pages to the last page and reads errors as the client's exceptions; the test
@@ -11,25 +11,22 @@ compares what the client got with the emulator's own answers.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from apivideo_data import SCENARIO, basic
+from npm_packages import install_lock, installed
 
 pytest_plugins = ("apivideo_support",)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / ".venv-clients"
 PY_TARGET = CLIENTS / "apivideo-1.4.7"
-NODE_PREFIX = CLIENTS / "node"
 SCRIPTS = Path(__file__).resolve().parent / "clients"
 WINDOW = "from=2024-02-01T00:00:00%2B00:00&to=2024-03-01T00:00:00%2B00:00"
 MINUTE_WINDOW = "from=2024-02-28T09:00:00%2B00:00&to=2024-02-28T10:00:00%2B00:00"
@@ -43,18 +40,9 @@ BREAKDOWNS = ("media-id", "media-type", "continent", "country", "device-type", "
               "referrer")
 
 
-@contextmanager
-def _install_lock() -> Iterator[None]:
-    """One installer at a time (pytest -n 2 runs two workers)."""
-    CLIENTS.mkdir(exist_ok=True)
-    with open(CLIENTS / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
 @pytest.fixture(scope="session")
 def python147() -> Path:
-    with _install_lock():
+    with install_lock(CLIENTS):
         if not (PY_TARGET / "apivideo" / "api" / "analytics_api.py").is_file():
             partial = CLIENTS / "apivideo-1.4.7.partial"
             shutil.rmtree(partial, ignore_errors=True)
@@ -70,18 +58,8 @@ def python147() -> Path:
 
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node/npm not found: the Node client @api.video/nodejs-client@2.6.8 is not tested "
-                    "(install Node 18+ to run it)")
-    modules = NODE_PREFIX / "node_modules"
-    with _install_lock():
-        if not (modules / "@api.video" / "nodejs-client" / "package.json").is_file():
-            done = subprocess.run(["npm", "install", "--prefix", str(NODE_PREFIX), "--no-audit", "--no-fund",
-                                   "@api.video/nodejs-client@2.6.8"], capture_output=True, text=True, timeout=600,
-                                  check=False)
-            if done.returncode != 0:
-                pytest.fail(f"npm install @api.video/nodejs-client@2.6.8 failed:\n{done.stderr[-2000:]}")
-    return modules
+    """The node_modules folder holding @api.video/nodejs-client 2.6.8 (tests/npm_packages.py)."""
+    return installed("@api.video/nodejs-client", "2.6.8").parents[1]
 
 
 @pytest.fixture

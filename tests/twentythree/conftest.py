@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
-from .helpers import make_app
+from .helpers import make_app, make_extract_app
 
 
 @pytest.fixture
@@ -15,3 +16,20 @@ def tt_app():
 @pytest.fixture
 def tt_client(tt_app):
     return tt_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def extract_server():
+    """A real server (emulator.serving.BackgroundServer) on the extract scenario, for a module's tests."""
+    from emulator.serving import BackgroundServer
+
+    running = BackgroundServer(make_extract_app()).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def served_url(extract_server) -> str:
+    """That server's URL, reset before the test."""
+    requests.post(f"{extract_server.url}/_emulator/reset", timeout=5).raise_for_status()
+    return extract_server.url

@@ -27,7 +27,7 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from .helpers import NOW_TS, PLAY_TOTALS, READ, REPORTS, make_extract_app
+from .helpers import NOW_TS, PLAY_TOTALS, READ, REPORTS
 
 UUID = "3f0c2a4e-9b1d-4c7e-8a55-0d6f1b2c3e4f"
 REFERER = "https://customer.example/page"
@@ -196,24 +196,9 @@ def stream_session(method: str) -> PlayerAnalytics:
     return player
 
 
-@pytest.fixture(scope="module")
-def server():
-    from emulator.serving import BackgroundServer
-
-    running = BackgroundServer(make_extract_app()).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def base(server) -> str:
-    requests.post(f"{server.url}/_emulator/reset", timeout=5).raise_for_status()
-    return server.url
-
-
-def get(base: str, target: str) -> tuple[int, str, str]:
+def get(served_url: str, target: str) -> tuple[int, str, str]:
     """One GET of the exact request target, as the browser's <script> tag sends it."""
-    host, port = base.removeprefix("http://").split(":")
+    host, port = served_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         connection.request("GET", target, headers={"Referer": REFERER, "Accept": "*/*"})
@@ -232,8 +217,8 @@ def called_back(status: int, content_type: str, body: str) -> dict:
     return answer
 
 
-def recorded(base: str) -> list[dict]:
-    response = requests.get(f"{base}{REPORTS}", params={"limit": 1000}, timeout=5)
+def recorded(served_url: str) -> list[dict]:
+    response = requests.get(f"{served_url}{REPORTS}", params={"limit": 1000}, timeout=5)
     response.raise_for_status()
     return response.json()["items"]
 
@@ -251,15 +236,15 @@ def sent_reports(player: PlayerAnalytics) -> Iterator[dict[str, str]]:
             yield query
 
 
-def test_the_issue_request_is_a_recorded_live_play(base):
+def test_the_issue_request_is_a_recorded_live_play(served_url):
     """The live play exactly as the player built it, byte for byte (answered "timeStart is required" before)."""
     target = ("/api/analytics/report/play?callback=window.ignore&play_timestamp=1796111173&reportType=play"
               "&format=json&domain=127.0.0.1%3A8023&live_id=5001&source=embed&type=stream&photo_id=5001"
               "&user_player_type=html5&user_player_resolution=1280x720"
               f"&referer=https%3A%2F%2Fcustomer.example%2Fpage&uuid={UUID}&_=1796111173123")
-    answer = called_back(*get(base, target))
+    answer = called_back(*get(served_url, target))
     assert answer["message"] == "The play was reported" and answer["endpoint"] == "/api/analytics/report/play"
-    [item] = recorded(base)
+    [item] = recorded(served_url)
     assert item["kind"] == "play"
     assert item["fields"]["type"] == "live" and item["fields"]["play_timestamp"] == 1796111173.0
     assert item["fields"]["live_id"] == "5001" and item["fields"]["photo_id"] == "5001"
@@ -267,24 +252,24 @@ def test_the_issue_request_is_a_recorded_live_play(base):
 
 
 @pytest.mark.parametrize("spelling", ["stream", "STREAM", "Stream", "live", "LIVE"])
-def test_every_spelling_of_the_live_form(base, spelling):
-    called_back(*get(base, "/api/analytics/report/play?callback=window.ignore&format=json&photo_id=5001"
+def test_every_spelling_of_the_live_form(served_url, spelling):
+    called_back(*get(served_url, "/api/analytics/report/play?callback=window.ignore&format=json&photo_id=5001"
                            f"&type={spelling}&play_timestamp=1796111173"))
-    [item] = recorded(base)
+    [item] = recorded(served_url)
     assert item["fields"]["type"] == "live" and item["params"]["type"] == spelling
 
 
 @pytest.mark.parametrize("session", [clip_session, stream_session], ids=["clip", "stream"])
 @pytest.mark.parametrize("method", ["individual", "batch"])
-def test_a_whole_player_session_is_recorded_once_each(base, session, method):
+def test_a_whole_player_session_is_recorded_once_each(served_url, session, method):
     player = session(method)
     expected = list(sent_reports(player))
     assert len(expected) >= 5, "the session should produce a real sequence of reports"
     for url in player.sent:
-        answer = called_back(*get(base, url))
+        answer = called_back(*get(served_url, url))
         if method == "batch":
             assert answer["report"]["failures"] == [] and answer["endpoint"] == "/api/analytics/report/batch"
-    items = recorded(base)
+    items = recorded(served_url)
     assert len(items) == len(expected)
     for item, params in zip(items, expected):
         assert item["kind"] == params["reportType"]
@@ -303,13 +288,13 @@ def test_a_whole_player_session_is_recorded_once_each(base, session, method):
         assert events == ["load", "callToActionClick", "subtitlesActivated"]
 
 
-def test_live_plays_count_in_the_extract_totals(base):
+def test_live_plays_count_in_the_extract_totals(served_url):
     player = stream_session("individual")
     for url in player.sent:
-        called_back(*get(base, url))
+        called_back(*get(served_url, url))
     auth = OAuth1(READ["consumer_key"], READ["consumer_secret"], READ["access_token"], READ["access_token_secret"],
                   timestamp=str(NOW_TS))
-    response = requests.get(f"{base}{PLAY_TOTALS}", params={"format": "json", "raw": "", "photo_id": "5001",
+    response = requests.get(f"{served_url}{PLAY_TOTALS}", params={"format": "json", "raw": "", "photo_id": "5001",
                                                            "date_start": "2024-03-01"}, auth=auth, timeout=5)
     totals = response.json()["analytics"]["daily"][0]["totals"]
     assert totals["plays"] == float(len(player.sent)) and totals["plays"] >= 5
