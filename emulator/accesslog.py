@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import transport
-from .hooks import STATE_KEY
+from .pipeline import STATE_KEY
+from .tenancy import TENANT_ENVIRON
 
 ACCESS_LOGGER = "emulator.access"
 
@@ -61,7 +62,7 @@ class AccessLog:
             "status": None if kind in transport.NO_ANSWER else seen["status"],
             "fault": rule.id if rule is not None else None, "fault_kind": kind,
             "duration_ms": round(duration, 3),
-            "tenant": environ.get("HTTP_X_EMULATOR_TENANT"), "remote_addr": environ.get("REMOTE_ADDR"),
+            "tenant": environ.get(TENANT_ENVIRON), "remote_addr": environ.get("REMOTE_ADDR"),
         }
         self.logger.info("%s", _request_text(request), extra={"request": request})
 

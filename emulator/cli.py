@@ -24,30 +24,24 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import __version__
-from .runtime import OPTION
-from .scenario import BUNDLED_DIR, ScenarioError, bundled_names
+from .app import (
+    OPTION,
+    ScenarioError,
+    ServerLimits,
+    Settings,
+    bundled_descriptions,
+    bundled_names,
+    check_scenario_text,
+    configure_logging,
+    create_app,
+)
 
 PROG = "analytics-emulator"
 DEFAULT_URL = "http://127.0.0.1:8023"
 ALLOWED_HOSTS_ENV = "ANALYTICS_EMULATOR_ALLOWED_HOSTS"  # comma-separated, added to --allowed-host
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 log = logging.getLogger("emulator.cli")
-
-
-def bundled_descriptions() -> list[tuple[str, str]]:
-    """(name, one-line description) of each bundled scenario."""
-    out = []
-    for name in bundled_names():
-        try:
-            document = yaml.safe_load((BUNDLED_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
-            description = str(document.get("description", "")).strip().splitlines()[0:1]
-        except (yaml.YAMLError, OSError, AttributeError):
-            description = ["(unreadable)"]
-        out.append((name, description[0] if description else ""))
-    return out
 
 
 # -- option types: a bad value names the flag (argparse prefixes "argument --flag:") ------------------
@@ -100,9 +94,6 @@ def scenario_hint(name: str) -> str:
 
 def _setting_defaults() -> dict:
     """The defaults of the app's Settings and the server's limits, for --help."""
-    from .httpserver import ServerLimits
-    from .runtime import Settings
-
     return {f.name: f.default for cls in (ServerLimits, Settings) for f in dataclasses.fields(cls)}
 
 
@@ -122,11 +113,7 @@ def add_limit_flags(parser: argparse.ArgumentParser, names: Iterable[str], defau
 
 # -- serve -------------------------------------------------------------------------------------------
 def _serve(args: argparse.Namespace) -> int:
-    from . import accesslog
-    from .app import create_app
-    from .serving import make_server
-
-    accesslog.configure(args.verbose, args.log_format)
+    configure_logging(args.verbose, args.log_format)
     settings = {"control_token": args.control_token, **given_limits(args, OPTION)}
     allowed = list(args.allowed_hosts or [])
     allowed += [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
@@ -144,11 +131,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"{PROG} serve: {flag_message(str(exc))}", file=sys.stderr)
         return 1
     if args.verbose:
-        app.wsgi_app = accesslog.AccessLog(app.wsgi_app)
+        app.log_requests()
     try:
-        server = make_server(app, args.host, args.port, max_connections=args.max_connections,
-                             keep_alive_timeout=args.keep_alive_timeout, head_timeout=args.head_timeout,
-                             body_timeout=args.body_timeout)
+        server = app.serve(args.host, args.port, max_connections=args.max_connections,
+                           keep_alive_timeout=args.keep_alive_timeout, head_timeout=args.head_timeout,
+                           body_timeout=args.body_timeout)
     except ValueError as exc:
         print(f"{PROG} serve: {flag_message(str(exc))}", file=sys.stderr)
         return 1
@@ -162,16 +149,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="serve", daemon=True)
-    thread.start()
     print(f"ready {server.url}", flush=True)
     if args.host not in LOOPBACK and not args.control_token:
         log.warning("the control API is open to anyone who can reach %s; consider --control-token", args.host)
     while not stop.wait(0.5):
         pass
-    app.emulator_stopping.set()
-    server.shutdown()
-    server.server_close()
+    server.stop()
     # Leave without finalizing the interpreter: a background thread (the user-agent rules'
     # warm-up) may be inside a Rust extension, which a finalizing interpreter aborts in
     # (emulator/apivideo/useragents.py). Everything is stopped and closed; flush and go.
@@ -243,8 +226,6 @@ def _wait(args: argparse.Namespace) -> int:
 
 # -- validate, scenarios -----------------------------------------------------------------------------
 def _validate(args: argparse.Namespace) -> int:
-    from .runtime import Settings, check_scenario_text
-
     try:
         settings = Settings.from_options(given_limits(args, SCENARIO_LIMITS))
     except (TypeError, ValueError) as exc:

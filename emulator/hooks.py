@@ -13,8 +13,9 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from . import pipeline
-from .core import current_emulator
-from .pipeline import FAULT_BODY_HEADERS, STATE_KEY, RequestState, control_reply, to_flask
+from .context import current_emulator
+from .exchange import FAULT_BODY_HEADERS, control_reply, to_flask
+from .pipeline import STATE_KEY, RequestState
 
 __all__ = ["CONTROL_PREFIX", "FAULT_BODY_HEADERS", "RequestState", "control_error", "init_app", "is_control",
            "request_state", "require_control_token"]

@@ -16,7 +16,6 @@ vendor behaviour exists twice. This module names no vendor.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -24,35 +23,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
-from werkzeug.http import HTTP_STATUS_CODES, parse_cookie, parse_options_header
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request as WerkzeugRequest
-from werkzeug.wrappers import Response
 
 from . import transport
 from .clock import format_instant
-from .core import TRUSTED_KEY
+from .exchange import FAULT_BODY_HEADERS, FORM_TYPES, Reply, VendorRequest, control_reply, set_headers, to_flask
 from .httpserver import TransportAction
 from .journal import RawEntry
 from .store import TenantError
+from .tenancy import TENANT_ENVIRON, TRUSTED_KEY
 
 if TYPE_CHECKING:
-    from .core import HotRoutes, Vendor
+    from .contract import HotRoutes, Vendor
     from .faults import FaultRule
-    from .runtime import Emulator
+    from .instance import Emulator
     from .store import Tenant
 
 STATE_KEY = "emulator.state"
 TENANT_KEY = "emulator.tenant"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# On an answer made from a fault rule's own ``body``: whatever text a rule carries, a browser that
-# opens it runs no script and guesses no type (the rule's author is not the page's author).
-FAULT_BODY_HEADERS = (("Content-Security-Policy", "sandbox"), ("X-Content-Type-Options", "nosniff"))
 SERVER_ERROR = "The emulator failed on this request; see its log."
 # Statuses whose headers Werkzeug adjusts (no body, no length): their answers go through a Response.
 _UNUSUAL_STATUS = frozenset((204, 304, 412)) | frozenset(range(100, 200))
-_NO_COOKIES: ImmutableMultiDict = ImmutableMultiDict()  # immutable: shared by every request without a Cookie
 log = logging.getLogger("emulator")
 
 
@@ -72,108 +65,6 @@ class RequestState:
     stamp: str | None = None  # ``now`` as the journal and the vendor's records write it
     rule: FaultRule | None = None
     action: TransportAction | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """An answer as a value: status, headers in order (``Content-Length`` included), body."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    @classmethod
-    def of(cls, status: int, content_type: str, body: bytes | str,
-           headers: Iterable[tuple[str, str]] = ()) -> Reply:
-        """An answer with its Content-Type and Content-Length first, then ``headers`` (each one set)."""
-        data = body.encode() if isinstance(body, str) else body
-        return cls(status, set_headers((("Content-Type", content_type), ("Content-Length", str(len(data)))),
-                                       headers), data)
-
-
-@dataclass(frozen=True, slots=True)
-class VendorRequest:
-    """What a vendor handler reads of one request; made once, the same on both ways in.
-
-    ``form`` is the parsed body of a POST (None otherwise, or when an error is being rendered for a
-    body that cannot be read); ``params`` is what the vendor reads: the form on a POST, else the query.
-    ``environ`` is there for the rare reader (a signature's base URI, the Authorization header).
-    """
-
-    method: str
-    path: str
-    query: MultiDict
-    form: MultiDict | None
-    cookies: Mapping[str, str]
-    host: str | None
-    remote_addr: str | None
-    mimetype: str
-    now: datetime | None
-    stamp: str | None  # ``now`` formatted, the text the journal entry carries
-    tenant: Tenant | None
-    environ: dict
-
-    @property
-    def params(self) -> MultiDict:
-        return self.form if self.form is not None else self.query
-
-    @property
-    def authorization(self) -> str | None:
-        return self.environ.get("HTTP_AUTHORIZATION")
-
-    @classmethod
-    def of(cls, request: WerkzeugRequest, state: RequestState | None = None, *, for_error: bool = False,
-           tenant: Tenant | None = None) -> VendorRequest:
-        """The value of ``request`` with the pipeline's tenant and clock reading.
-
-        A body over the limits raises 413 (RequestEntityTooLarge), unless ``for_error``: an error
-        being rendered falls back to the query string, the only hint left about the format. The
-        body is read and kept before the form is parsed, so the journal holds what was sent.
-        ``tenant`` stands in when the pipeline stopped before it looked the tenant up.
-        """
-        environ = request.environ
-        method = environ["REQUEST_METHOD"]
-        form = None
-        if method == "POST":
-            try:
-                request.get_data(cache=True, parse_form_data=False)
-                form = request.form
-            except Exception:  # too large or cut short
-                if not for_error:
-                    raise
-        # what Request.cookies and .mimetype parse, straight from the environ (no scan of the headers)
-        cookie = environ.get("HTTP_COOKIE")
-        cookies = parse_cookie(cookie, cls=request.dict_storage_class) if cookie else _NO_COOKIES
-        content_type = environ.get("CONTENT_TYPE")
-        mimetype = parse_options_header(content_type)[0].lower() if content_type else ""
-        return cls(method, request.path, request.args, form, cookies, environ.get("HTTP_HOST"),
-                   environ.get("REMOTE_ADDR"), mimetype, state.now if state else None,
-                   state.stamp if state else None, (state.tenant if state else None) or tenant, environ)
-
-
-def set_headers(headers: Iterable[tuple[str, str]], updates: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """``headers`` with each of ``updates`` set as Werkzeug's ``Headers.set`` would (first kept in place)."""
-    out = list(headers)
-    for name, value in updates:
-        lower = name.lower()
-        places = [i for i, (key, _) in enumerate(out) if key.lower() == lower]
-        if places:
-            out[places[0]] = (name, value)
-            for index in reversed(places[1:]):
-                del out[index]
-        else:
-            out.append((name, value))
-    return tuple(out)
-
-
-def to_flask(reply: Reply) -> Response:
-    """The Flask (Werkzeug) response of a reply, for the Flask way in."""
-    return Response(reply.body, status=reply.status, headers=list(reply.headers))
-
-
-def control_reply(status: int, message: str) -> Reply:
-    """The control API's error shape, byte for byte what ``jsonify(error=message)`` sends."""
-    return Reply.of(status, "application/json", json.dumps({"error": message}, separators=(",", ":")) + "\n")
 
 
 # -- the steps -------------------------------------------------------------------------------------
@@ -214,7 +105,7 @@ def tenant_of(emulator: Emulator, environ: dict) -> Tenant:
     """The request's tenant (``X-Emulator-Tenant``; absent = default), looked up once; TenantError."""
     tenant = environ.get(TENANT_KEY)
     if tenant is None:
-        tenant = emulator.store.get(environ.get("HTTP_X_EMULATOR_TENANT") or None,
+        tenant = emulator.store.get(environ.get(TENANT_ENVIRON) or None,
                                     trusted=environ.get(TRUSTED_KEY, False))
         environ[TENANT_KEY] = tenant
     return tenant

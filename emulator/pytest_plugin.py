@@ -26,10 +26,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 if TYPE_CHECKING:  # imported lazily: the plugin must not slow down sessions that never use it
-    from flask import Flask
-
+    from .app import BackgroundServer, EmulatorApp
     from .client import EmulatorClient, FaultRule
-    from .serving import BackgroundServer
 
 __all__ = ["AnalyticsEmulator", "analytics_emulator", "analytics_emulator_app", "analytics_emulator_settings"]
 
@@ -101,16 +99,15 @@ class _Runtime:
         self.seed: int | None = config.getoption("emulator_seed")
         self.scenario: Spec = _scenario_path(config.getoption("emulator_scenario"), config.invocation_params.dir)
         self.settings = settings
-        self._app: Flask | None = None
+        self._app: EmulatorApp | None = None
         self._server: BackgroundServer | None = None
         self._client: EmulatorClient | None = None
         self._server_base: Spec = None
 
     @property
-    def app(self) -> Flask:
+    def app(self) -> EmulatorApp:
         if self._app is None:
-            from .app import create_app
-            from .scenario import ScenarioError
+            from .app import ScenarioError, create_app
 
             if not isinstance(self.settings, dict):
                 pytest.fail(f"analytics-emulator: analytics_emulator_settings must return a dict of create_app "
@@ -150,9 +147,7 @@ class _Runtime:
                 # sharing the server each get a tenant of their own.
                 client = EmulatorClient(self.remote_url, tenant if worker else None, self.token)
             else:
-                from .serving import BackgroundServer
-
-                self._server = BackgroundServer(self.app).start()
+                self._server = self.app.serve()
                 client = EmulatorClient(self._server.url)
             self._client = client
         return self._client
@@ -189,15 +184,14 @@ class _Runtime:
                 problem = exc
             journals[target] = lambda limit: client.requests(limit=limit)
         else:  # in process: no HTTP round trip, so the reset costs a fraction of a millisecond
-            from .scenario import ScenarioError
-            from .store import DEFAULT_TENANT
+            from .app import ScenarioError
 
-            emulator = self.app.extensions["emulator"]
+            app = self.app
             try:
-                emulator.store.replace(DEFAULT_TENANT, emulator.load(spec, seed))
+                app.load_scenario(spec, seed)
             except ScenarioError as exc:
                 problem = exc
-            journals[target] = lambda limit: emulator.store.get(DEFAULT_TENANT).journal.query(limit=limit)[1]
+            journals[target] = lambda limit: app.journal_entries(limit)
         if problem is not None:  # outside the except: no "during handling of the above exception"
             _fail(what, problem)
         done.add(target)
@@ -280,7 +274,7 @@ def analytics_emulator(request: pytest.FixtureRequest, _analytics_emulator_runti
 
 
 @pytest.fixture
-def analytics_emulator_app(request: pytest.FixtureRequest, _analytics_emulator_runtime: _Runtime) -> Flask:
+def analytics_emulator_app(request: pytest.FixtureRequest, _analytics_emulator_runtime: _Runtime) -> EmulatorApp:
     """The session's emulator as a Flask app for in-process tests, reset for this test.
 
     For pytest-flask's ``client``: ``@pytest.fixture def app(analytics_emulator_app): return analytics_emulator_app``.

@@ -384,6 +384,19 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in BUNDLED_DIR.glob("*.yaml"))
 
 
+def bundled_descriptions() -> list[tuple[str, str]]:
+    """(name, one-line description) of each bundled scenario."""
+    out = []
+    for name in bundled_names():
+        try:
+            document = yaml.safe_load((BUNDLED_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+            description = str(document.get("description", "")).strip().splitlines()[0:1]
+        except (yaml.YAMLError, OSError, AttributeError):
+            description = ["(unreadable)"]
+        out.append((name, description[0] if description else ""))
+    return out
+
+
 def resolve(name_or_path: str) -> Path:
     """A bundled scenario name or a file path → the file; ScenarioError naming the choices if neither."""
     candidate = Path(name_or_path)

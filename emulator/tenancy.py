@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 PREFIX = "/_tenant/"
+#: the request header that names the tenant (absent: the default tenant)
+TENANT_HEADER = "X-Emulator-Tenant"
+TENANT_ENVIRON = "HTTP_" + TENANT_HEADER.upper().replace("-", "_")
+#: environ key set on requests that carried the control token: they pin their tenant (store.TenantStore)
+TRUSTED_KEY = "emulator.trusted"
 
 
 class TenantPrefix:
@@ -22,7 +27,7 @@ class TenantPrefix:
         path = environ.get("PATH_INFO", "")
         if path.startswith(PREFIX):
             name, _, rest = path[len(PREFIX):].partition("/")
-            environ["HTTP_X_EMULATOR_TENANT"] = name
+            environ[TENANT_ENVIRON] = name
             environ["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}{PREFIX}{name}"
             environ["PATH_INFO"] = "/" + rest
         return self.wsgi_app(environ, start_response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .core import Vendor
+from .contract import Vendor
 
 
 def all_vendors() -> list[Vendor]:

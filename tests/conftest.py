@@ -34,7 +34,7 @@ def live_server_factory() -> Iterator:
     servers: list[BackgroundServer] = []
 
     def start(flask_app) -> BackgroundServer:
-        server = BackgroundServer(flask_app).start()
+        server = flask_app.serve()
         servers.append(server)
         return server
 

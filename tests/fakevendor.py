@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from emulator.core import Vendor, current_tenant
+from emulator.context import current_tenant
+from emulator.contract import Vendor
 
 bp = Blueprint("fake", __name__)
 

@@ -313,7 +313,6 @@ def test_quiet_without_verbose(serve):
 
 def test_allowed_host_reaches_create_app(monkeypatch):
     """The flag (repeatable) and the environment variable end up as create_app(allowed_hosts=[...])."""
-    from emulator import app as app_module
     from emulator import cli
 
     seen = {}
@@ -322,7 +321,7 @@ def test_allowed_host_reaches_create_app(monkeypatch):
         seen.update(settings)
         raise ValueError("allowed_hosts: stop here")
 
-    monkeypatch.setattr(app_module, "create_app", fake_create_app)
+    monkeypatch.setattr(cli, "create_app", fake_create_app)
     monkeypatch.setenv("ANALYTICS_EMULATOR_ALLOWED_HOSTS", "ci-service, other")
     assert cli.main(["serve", "--allowed-host", "emulator.test", "--allowed-host", "box"]) == 1
     assert seen["allowed_hosts"] == ["emulator.test", "box", "ci-service", "other"]
@@ -405,7 +404,7 @@ def test_wait_bad_arguments(args):
 
 
 def test_every_limit_has_a_serve_flag_and_it_reaches_the_server(serve):
-    from emulator.runtime import OPTION
+    from emulator.settings import OPTION
 
     help_text = run("serve", "--help").stdout
     missing = [flag for flag in OPTION.values() if flag not in help_text]

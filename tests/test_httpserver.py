@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from emulator.app import create_app
-from emulator.serving import BackgroundServer
 from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 
@@ -83,7 +82,7 @@ def test_body_over_the_limit_is_413_without_reading_it(server):
 
 
 def test_stop_is_fast_with_idle_keep_alive_connections():
-    server = BackgroundServer(create_app(CORE_SCENARIO, vendors=[FAKE_VENDOR])).start()
+    server = create_app(CORE_SCENARIO, vendors=[FAKE_VENDOR]).serve()
     session = requests.Session()
     session.get(f"{server.url}/fake/echo")  # leaves an idle keep-alive connection
     started = time.monotonic()

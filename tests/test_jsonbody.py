@@ -10,9 +10,8 @@ import json
 
 import pytest
 
-from emulator.app import create_app
+from emulator.app import check_scenario_text, create_app
 from emulator.jsonbody import DEFAULT_MAX_DEPTH, JSONBodyError, check_depth, loads
-from emulator.runtime import check_scenario_text
 from emulator.scenario import ScenarioError
 from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 

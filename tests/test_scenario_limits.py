@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from emulator.app import create_app
-from emulator.runtime import Settings, check_scenario_text
+from emulator.app import Settings, check_scenario_text, create_app
 from emulator.scenario import BudgetError, ScenarioError
 
 PHOTOS = ", ".join(f'"{1000 + i}"' for i in range(60))

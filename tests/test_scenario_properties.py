@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.runtime import check_scenario_text
+from emulator.app import check_scenario_text
 from emulator.scenario import BUNDLED_DIR, ScenarioError
 
 BASE = yaml.safe_load((BUNDLED_DIR / "default.yaml").read_text())

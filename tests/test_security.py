@@ -16,7 +16,7 @@ import requests
 
 from emulator.app import create_app
 from emulator.client import EmulatorClient
-from emulator.control.guard import is_loopback, matches, normalize_pattern, split_host
+from emulator.hosts import is_loopback, matches, normalize_pattern, split_host
 from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 # The reproducer: a "simple" request (no preflight) planting a page under the emulator's origin.

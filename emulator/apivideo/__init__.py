@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Vendor
+from ..contract import Vendor
 from . import data_routes  # noqa: F401 - registers /data/* on the blueprint of routes.py
 from .backend import Backend
 from .collector import bp as collector_bp

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..core import current_emulator, current_tenant
+from ..context import current_emulator, current_tenant
 from .backend import NAME, Backend
 from .beacons import ID_FIELD, LIVE, VIDEO, Beacon, load_body, parse_beacon
 from .problems import AttributeInvalid, Problem, dumps, render

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from flask import Response, request
 
-from ..core import current_tenant
+from ..context import current_tenant
 from .data_params import SANDBOX_MS, DataQuery, atom, read_query, retention_floor
 from .data_problems import InvalidAttribute, UnrecognizedDataUrl
 from .facts import SessionFacts, all_facts

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
-from ..core import current_emulator, current_tenant
+from ..context import current_emulator, current_tenant
 from ..jsonbody import JSONBodyError, loads
 from .auth import authenticate as check_credentials
 from .backend import NAME, Backend, RateState

@@ -1,12 +1,23 @@
-"""The control API under /_emulator: reset, scenario, state, journal, faults, clock."""
+"""The control API under /_emulator: reset, scenario, state, journal, faults, clock, tenants."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from flask import Flask
+
+from ..contract import Vendor
 from .guard import guard
 from .routes import bp
 
-# App-wide, so that it runs before the blueprint's token check and also covers the dashboard's
-# blueprint and unknown paths under /_emulator (it returns at once for every other path).
-bp.before_app_request(guard)
+__all__ = ["bp", "init_control"]
 
-__all__ = ["bp"]
+
+def init_control(app: Flask, vendors: Sequence[Vendor]) -> None:
+    """Register the control API on ``app``, with the guard in front of everything under /_emulator.
+
+    The guard is app-wide, so it runs before the blueprint's token check and also covers the
+    dashboard's blueprint and unknown paths under /_emulator (it returns at once for the others).
+    """
+    app.before_request(guard)
+    app.register_blueprint(bp)

@@ -11,16 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..tenancy import TENANT_HEADER
 
 if TYPE_CHECKING:
-    from ..runtime import Emulator
+    from ..instance import Emulator
 
 _REF = "#/components/schemas/"
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _COUNT = {"type": "integer", "minimum": 0}
 _INSTANT = {"type": "string", "format": "date-time", "description": "ISO-8601 UTC with milliseconds"}
-_TENANT = {"name": "X-Emulator-Tenant", "in": "header", "required": False,
+_TENANT = {"name": TENANT_HEADER, "in": "header", "required": False,
            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
            "description": "Isolated state per tenant; created from the loaded scenario on first use "
                           "(absent: the tenant `default`). Another name answers 400."}

@@ -8,12 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..clock import format_instant, parse_instant
-from ..core import current_emulator, current_tenant
+from ..context import current_emulator, current_tenant
 from ..faults import FaultError
 from ..hooks import control_error, require_control_token
 from ..jsonbody import JSONBodyError, loads
-from ..scenario import BudgetError, ScenarioError, bundled_names
+from ..scenario import BudgetError, ScenarioError, bundled_descriptions, bundled_names
 from ..store import TenantError
+from ..tenancy import TENANT_HEADER
 from .openapi import openapi_document
 
 bp = Blueprint("control", __name__, url_prefix="/_emulator")
@@ -98,7 +99,7 @@ def reset() -> Response:
 @bp.delete("/tenant")
 def delete_tenant() -> Response:
     """Drop the caller's tenant (X-Emulator-Tenant) and everything it holds."""
-    name = request.headers.get("X-Emulator-Tenant") or "default"
+    name = request.headers.get(TENANT_HEADER) or "default"
     dropped = current_emulator().store.drop(name)
     return jsonify(tenant=name, dropped=dropped)
 
@@ -194,8 +195,6 @@ def put_scenario() -> Response:
 
 @bp.get("/scenarios")
 def list_scenarios() -> Response:
-    from ..cli import bundled_descriptions
-
     items = [{"name": name, "description": text} for name, text in bundled_descriptions()]
     return listing(items)
 

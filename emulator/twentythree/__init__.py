@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..clock import Clock
-from ..core import Vendor
+from ..contract import Vendor
 from .backend import DEFAULT_CAP, Backend
 from .control import control_bp
 from .history import history_size

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from ..pipeline import VendorRequest
+from ..exchange import VendorRequest
 from .backend import Backend
 from .oauth import ANONYMOUS, Principal, SignedRequest, authenticate
 from .sites import Site

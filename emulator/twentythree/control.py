@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..core import current_tenant
+from ..context import current_tenant
 from ..hooks import require_control_token
 from ..store import TenantError
 from .backend import KINDS, Backend, Query

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Response
 
-from ..pipeline import Reply, to_flask
+from ..exchange import Reply, to_flask
 from .errors import ApiError, InvalidInput
 
 XML_TYPE = "text/xml; charset=utf-8"

@@ -19,9 +19,10 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import default_exceptions
 
-from ..core import HotRoutes, current_tenant
+from ..context import current_tenant
+from ..contract import HotRoutes
+from ..exchange import Reply, VendorRequest, to_flask
 from ..hooks import request_state
-from ..pipeline import Reply, VendorRequest, to_flask
 from ..store import TenantError
 from . import extract
 from .auth import authenticate_request, peek_principal

@@ -20,9 +20,8 @@ LIMIT = 10_000
 
 @pytest.fixture(scope="module")
 def server():
-    from emulator.serving import BackgroundServer
 
-    server = BackgroundServer(create_app(CORE_SCENARIO, vendors=[FAKE_VENDOR], max_body_bytes=LIMIT)).start()
+    server = create_app(CORE_SCENARIO, vendors=[FAKE_VENDOR], max_body_bytes=LIMIT).serve()
     yield server
     server.stop()
 

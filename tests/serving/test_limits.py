@@ -31,7 +31,7 @@ def serve():
     servers = []
 
     def start(**limits) -> BackgroundServer:
-        server = BackgroundServer(core_app(), **limits).start()
+        server = core_app().serve(**limits)
         servers.append(server)
         return server
 

@@ -21,9 +21,8 @@ def tt_client(tt_app):
 @pytest.fixture(scope="module")
 def extract_server():
     """A real server (emulator.serving.BackgroundServer) on the extract scenario, for a module's tests."""
-    from emulator.serving import BackgroundServer
 
-    running = BackgroundServer(make_extract_app()).start()
+    running = make_extract_app().serve()
     yield running
     running.stop()
 

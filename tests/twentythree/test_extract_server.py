@@ -11,8 +11,6 @@ import requests
 from oauthlib.oauth1 import Client
 from requests_oauthlib import OAuth1
 
-from emulator.serving import BackgroundServer
-
 from .helpers import (
     DOWNLOAD,
     EVENT,
@@ -118,7 +116,7 @@ def test_a_signed_report_call_states_the_callers_level(served_url):
 
 
 def test_the_bundled_oauth_scenario_works_with_a_wall_clock_client():
-    running = BackgroundServer(make_app("twentythree-oauth")).start()
+    running = make_app("twentythree-oauth").serve()
     try:
         creds = OAuth1("qa-read-consumer", "qa-read-consumer-secret", "qa-read-token", "qa-read-token-secret")
         data = requests.get(f"{running.url}{PLAY_TOTALS}", params=JSON, auth=creds, timeout=5).json()

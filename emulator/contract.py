@@ -1,4 +1,8 @@
-"""The contract between the core and the vendor packages, and request-scoped accessors."""
+"""The contract between the shared machinery and a vendor package: what a vendor declares.
+
+A vendor package exports one ``VENDOR = Vendor(...)``; the app registers it (emulator/vendors.py)
+and the shared code learns everything vendor-specific from it (docs/ARCHITECTURE.md).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint
 
 if TYPE_CHECKING:
-    from .pipeline import Reply, VendorRequest
-    from .runtime import Emulator
-    from .store import Tenant
-
-TENANT_HEADER = "X-Emulator-Tenant"
-#: environ key set on requests that carried the control token: they pin their tenant (store.TenantStore)
-TRUSTED_KEY = "emulator.trusted"
+    from .exchange import Reply, VendorRequest
 
 
 @dataclass(frozen=True)
@@ -53,15 +51,3 @@ class Vendor:
     generated_size: Callable[[dict], list] | None = None
     extra_blueprints: tuple = ()
     hot_routes: HotRoutes | None = None
-
-
-def current_emulator() -> Emulator:
-    """The Emulator of the app serving this request."""
-    return current_app.extensions["emulator"]
-
-
-def current_tenant() -> Tenant:
-    """The tenant of this request (``X-Emulator-Tenant``; absent = default), created on first use."""
-    from .pipeline import tenant_of  # the pipeline's one look-up (it imports this module)
-
-    return tenant_of(current_emulator(), request.environ)  # per request: ``g`` may outlive it (pytest-flask)
