@@ -13,7 +13,7 @@ from requests_oauthlib import OAuth1
 
 from emulator.serving import BackgroundServer
 
-from .helpers import (
+from .support import (
     DOWNLOAD,
     EVENT,
     NOW_TS,
