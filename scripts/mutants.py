@@ -49,12 +49,12 @@ MUTATIONS: list[tuple[str, str, str, str, str]] = [
      '        return entry',
      'tests/test_journal.py', 'entry cap off by one'),
     ('emulator/journal.py',  # since_id inclusive
-     'and (since_id is None or e["id"] > since_id)',
-     'and (since_id is None or e["id"] >= since_id)',
+     '"since_id": lambda entry, wanted: entry["id"] > wanted,',
+     '"since_id": lambda entry, wanted: entry["id"] >= wanted,',
      'tests/test_journal.py', 'since_id inclusive'),
     ('emulator/journal.py',  # limit keeps the oldest
-     'matched = matched[-limit:] if limit else []',
-     'matched = matched[:limit] if limit else []',
+     'return matched[-limit:] if limit else []',
+     'return matched[:limit] if limit else []',
      'tests/test_journal.py', 'limit keeps the oldest'),
     ('emulator/journal.py',  # budget keeps one too many
      '        while self.used > self.max_bytes and len(self._ledger) > 1:',
