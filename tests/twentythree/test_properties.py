@@ -41,11 +41,6 @@ def ms_after(d: date) -> int:
     return END_OF_TIME if d == date.max else ms(d + timedelta(days=1))
 
 
-def iso_weeks(year: int) -> int:
-    return date(year, 12, 28).isocalendar()[1]
-
-
-
 # -- 23 Video parameters ---------------------------------------------------------------------------------------
 ANY_TEXT = st.text(max_size=30)
 NAMES = ["photo_id", "timeStart", "timeEnd", "timeTotal", "time_start", "time_end", "time_total", "type",
