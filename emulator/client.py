@@ -166,22 +166,7 @@ class EmulatorClient:
         ``scenario`` is a bundled name (no slash, no suffix), a ``.yaml``/``.json`` file (read here, so
         the server may be remote), YAML/JSON text, or a dict.
         """
-        query = {"seed": seed}
-        if isinstance(scenario, Mapping):
-            if set(scenario) <= {"name", "seed"}:  # as JSON the server would read it as {"name": <bundled>}
-                return self.request("PUT", "/scenario", query=query, body="---\n" + json.dumps(dict(scenario)),
-                                    content_type="application/yaml")
-            return self.request("PUT", "/scenario", query=query, json_body=dict(scenario))
-        text = str(scenario)
-        if isinstance(scenario, str) and ("\n" in text or text.lstrip().startswith("{")):
-            return self.request("PUT", "/scenario", query=query, body=text, content_type="application/yaml")
-        path = Path(text)
-        if isinstance(scenario, Path) or path.suffix in (".yaml", ".yml", ".json") or "/" in text or "\\" in text:
-            if not path.is_file():
-                raise FileNotFoundError(f"scenario file not found: {path.resolve()}")
-            return self.request("PUT", "/scenario", query=query, body=path.read_text(encoding="utf-8"),
-                                content_type="application/yaml")
-        return self.request("PUT", "/scenario", query=query, json_body={"name": text})
+        return self.request("PUT", "/scenario", query={"seed": seed}, **_scenario_payload(scenario))
 
     # -- journal and reports ---------------------------------------------------------------------------
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
@@ -297,6 +282,32 @@ class _State(_Part):
     def load(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """Replace the tenant's state with a document from :meth:`export`."""
         return self._client.request("PUT", "/state", json_body=dict(document))
+
+
+def _yaml_body(text: str) -> dict[str, Any]:
+    return {"body": text, "content_type": "application/yaml"}
+
+
+def _names_a_file(scenario: str | Path, text: str) -> bool:
+    """A Path, or text with a scenario file's suffix or a path separator (a bundled name has neither)."""
+    return isinstance(scenario, Path) or Path(text).suffix in (".yaml", ".yml", ".json") or "/" in text or "\\" in text
+
+
+def _scenario_payload(scenario: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """The body of ``PUT /_emulator/scenario`` for each form :meth:`EmulatorClient.load_scenario` takes."""
+    if isinstance(scenario, Mapping):
+        if set(scenario) <= {"name", "seed"}:  # as JSON the server would read it as {"name": <bundled>}
+            return _yaml_body("---\n" + json.dumps(dict(scenario)))
+        return {"json_body": dict(scenario)}
+    text = str(scenario)
+    if isinstance(scenario, str) and ("\n" in text or text.lstrip().startswith("{")):
+        return _yaml_body(text)
+    if _names_a_file(scenario, text):
+        path = Path(text)
+        if not path.is_file():
+            raise FileNotFoundError(f"scenario file not found: {path.resolve()}")
+        return _yaml_body(path.read_text(encoding="utf-8"))
+    return {"json_body": {"name": text}}
 
 
 def _query_value(value: Any) -> str:
