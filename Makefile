@@ -46,7 +46,7 @@ bench: $(STAMP) $(VENV)/.bench-installed
 
 FUZZ_EXAMPLES ?= 1000
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py -q -n 2
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/control/test_openapi.py -q -n 2
 
 soak: $(STAMP)
 	$(BIN)/python scripts/soak.py

@@ -109,32 +109,35 @@ class EmulatorClient:
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, json_body: Any = None,
                 body: str | bytes | None = None, content_type: str = "application/json") -> Any:
         """Send one control request; return the decoded JSON answer (EmulatorError on 4xx/5xx)."""
-        url = self.base_url + _PREFIX + path
-        params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (query or {}).items()
-                  if v is not None}
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
         if json_body is not None:
             body = json.dumps(json_body)
         data = body.encode("utf-8") if isinstance(body, str) else body
-        req = urllib.request.Request(url, data=data, method=method)
-        req.add_header("Accept", "application/json")
-        if data is not None:
-            req.add_header("Content-Type", content_type)
-        for name, value in self.headers.items():
-            req.add_header(name, value)
-        if self.token:
-            req.add_header("Authorization", f"Bearer {self.token}")
+        req = urllib.request.Request(self._url(path, query), data=data, method=method,
+                                     headers=self._request_headers(content_type if data is not None else None))
         try:
             with self._opener.open(req, timeout=self.timeout) as response:
                 return _decode(response.read())
         except urllib.error.HTTPError as exc:
-            payload = _decode(exc.read())
-            message = payload.get("error") if isinstance(payload, dict) else None
-            raise EmulatorError(exc.code, str(message or payload or exc.reason), payload) from None
+            raise _refusal(exc) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise EmulatorError(0, f"cannot reach the emulator at {self.base_url}: {reason}") from None
+
+    def _url(self, path: str, query: Mapping[str, Any] | None) -> str:
+        """The control URL of ``path``, with the query parameters that are not None."""
+        url = self.base_url + _PREFIX + path
+        params = {name: _query_value(value) for name, value in (query or {}).items() if value is not None}
+        return f"{url}?{urllib.parse.urlencode(params)}" if params else url
+
+    def _request_headers(self, content_type: str | None) -> dict[str, str]:
+        """Accept, the body's type (None: no body), the tenant header and the control token."""
+        headers = {"Accept": "application/json"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        headers.update(self.headers)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -163,22 +166,7 @@ class EmulatorClient:
         ``scenario`` is a bundled name (no slash, no suffix), a ``.yaml``/``.json`` file (read here, so
         the server may be remote), YAML/JSON text, or a dict.
         """
-        query = {"seed": seed}
-        if isinstance(scenario, Mapping):
-            if set(scenario) <= {"name", "seed"}:  # as JSON the server would read it as {"name": <bundled>}
-                return self.request("PUT", "/scenario", query=query, body="---\n" + json.dumps(dict(scenario)),
-                                    content_type="application/yaml")
-            return self.request("PUT", "/scenario", query=query, json_body=dict(scenario))
-        text = str(scenario)
-        if isinstance(scenario, str) and ("\n" in text or text.lstrip().startswith("{")):
-            return self.request("PUT", "/scenario", query=query, body=text, content_type="application/yaml")
-        path = Path(text)
-        if isinstance(scenario, Path) or path.suffix in (".yaml", ".yml", ".json") or "/" in text or "\\" in text:
-            if not path.is_file():
-                raise FileNotFoundError(f"scenario file not found: {path.resolve()}")
-            return self.request("PUT", "/scenario", query=query, body=path.read_text(encoding="utf-8"),
-                                content_type="application/yaml")
-        return self.request("PUT", "/scenario", query=query, json_body={"name": text})
+        return self.request("PUT", "/scenario", query={"seed": seed}, **_scenario_payload(scenario))
 
     # -- journal and reports ---------------------------------------------------------------------------
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
@@ -294,6 +282,44 @@ class _State(_Part):
     def load(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """Replace the tenant's state with a document from :meth:`export`."""
         return self._client.request("PUT", "/state", json_body=dict(document))
+
+
+def _yaml_body(text: str) -> dict[str, Any]:
+    return {"body": text, "content_type": "application/yaml"}
+
+
+def _names_a_file(scenario: str | Path, text: str) -> bool:
+    """A Path, or text with a scenario file's suffix or a path separator (a bundled name has neither)."""
+    return isinstance(scenario, Path) or Path(text).suffix in (".yaml", ".yml", ".json") or "/" in text or "\\" in text
+
+
+def _scenario_payload(scenario: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """The body of ``PUT /_emulator/scenario`` for each form :meth:`EmulatorClient.load_scenario` takes."""
+    if isinstance(scenario, Mapping):
+        if set(scenario) <= {"name", "seed"}:  # as JSON the server would read it as {"name": <bundled>}
+            return _yaml_body("---\n" + json.dumps(dict(scenario)))
+        return {"json_body": dict(scenario)}
+    text = str(scenario)
+    if isinstance(scenario, str) and ("\n" in text or text.lstrip().startswith("{")):
+        return _yaml_body(text)
+    if _names_a_file(scenario, text):
+        path = Path(text)
+        if not path.is_file():
+            raise FileNotFoundError(f"scenario file not found: {path.resolve()}")
+        return _yaml_body(path.read_text(encoding="utf-8"))
+    return {"json_body": {"name": text}}
+
+
+def _query_value(value: Any) -> str:
+    """Query text as the server reads it: booleans as ``true``/``false``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _refusal(exc: urllib.error.HTTPError) -> EmulatorError:
+    """The EmulatorError of a 4xx/5xx answer: the server's ``{"error": ...}`` text, else the body or reason."""
+    payload = _decode(exc.read())
+    message = payload.get("error") if isinstance(payload, dict) else None
+    return EmulatorError(exc.code, str(message or payload or exc.reason), payload)
 
 
 def _decode(raw: bytes) -> Any:

@@ -9,11 +9,12 @@ journal's ``dropped``, so the journal costs at most about ``max_bytes`` whatever
 from __future__ import annotations
 
 import fnmatch
+import functools
 import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +153,36 @@ def _dict_size(entry: dict) -> int:
     return ENTRY_OVERHEAD + len(json.dumps(entry, separators=(",", ":")))
 
 
+def _fault_matches(entry: Any, wanted: str) -> bool:
+    """``wanted`` is a rule id, or ``*`` for any entry a fault answered."""
+    got = entry.get("fault")
+    return got == wanted or (wanted == "*" and bool(got))
+
+
+#: filter name -> does ``entry`` pass it with the value asked for (every filter given must pass)
+_FILTERS: dict[str, Callable[[Any, Any], bool]] = {
+    "api": lambda entry, wanted: entry["api"] == wanted,
+    "method": lambda entry, wanted: entry["method"] == wanted,
+    "path": lambda entry, wanted: fnmatch.fnmatchcase(entry["path"], wanted),
+    "status": lambda entry, wanted: entry["status"] == wanted,
+    "since": lambda entry, wanted: entry["time"] >= wanted,
+    "since_id": lambda entry, wanted: entry["id"] > wanted,
+    "fault": _fault_matches,
+}
+
+
+def _entry_tests(**wanted: Any) -> list[Callable[[Any], bool]]:
+    """One test per filter given (None: not filtered on)."""
+    return [functools.partial(_FILTERS[name], wanted=value) for name, value in wanted.items() if value is not None]
+
+
+def _newest(matched: list, limit: int | None) -> list:
+    """The last ``limit`` of ``matched`` (None: all of them; 0: none)."""
+    if limit is None:
+        return matched
+    return matched[-limit:] if limit else []
+
+
 class _Slot:
     """An entry in its journal and in the shared ledger; ``live`` turns False once it left its journal."""
 
@@ -277,23 +308,12 @@ class Journal:
               since_id: int | None = None, fault: str | None = None,
               limit: int | None = None) -> tuple[int, list[dict]]:
         """Entries matching every filter given: (total before ``limit``, the newest ``limit`` of them)."""
+        tests = _entry_tests(api=api, method=method.upper() if method else None, path=path, status=status,
+                             since=since, since_id=since_id, fault=fault)
         with self._lock:
             entries = [slot.entry for slot in self._entries]
-        method = method.upper() if method else None
-        matched = [
-            e for e in entries
-            if (api is None or e["api"] == api)
-            and (method is None or e["method"] == method)
-            and (path is None or fnmatch.fnmatchcase(e["path"], path))
-            and (status is None or e["status"] == status)
-            and (since is None or e["time"] >= since)
-            and (since_id is None or e["id"] > since_id)
-            and (fault is None or e.get("fault") == fault or (fault == "*" and e.get("fault")))
-        ]
-        total = len(matched)
-        if limit is not None:
-            matched = matched[-limit:] if limit else []
-        return total, [_as_dict(e) for e in matched]
+        matched = [entry for entry in entries if all(test(entry) for test in tests)]
+        return len(matched), [_as_dict(entry) for entry in _newest(matched, limit)]
 
     def export(self) -> dict:
         with self._lock:

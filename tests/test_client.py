@@ -7,11 +7,10 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import CORE_SCENARIO
 
 from emulator.app import create_app
 from emulator.client import EmulatorClient, EmulatorError, FaultRule, rule_document
-from fakevendor import FAKE_VENDOR
+from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 
 @pytest.fixture

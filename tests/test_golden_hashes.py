@@ -27,12 +27,13 @@ from typing import Any
 
 import pytest
 import yaml
-from twentythree.helpers import BATCH, EMBED_DETAILS, EVENT, PHOTO_TOTALS, PLAY, PLAY_DETAILS, PLAY_TOTALS, signed
 
 from emulator.app import create_app
 
+from .twentythree.support import BATCH, EMBED_DETAILS, EVENT, PHOTO_TOTALS, PLAY, PLAY_DETAILS, PLAY_TOTALS, signed
+
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
-CLOCK = "2024-03-01T12:00:00Z"  # the instant twentythree.helpers signs at (NOW_TS)
+CLOCK = "2024-03-01T12:00:00Z"  # the instant tests/twentythree/support.py signs at (NOW_TS)
 READ = {"consumer_key": "qa-read-consumer", "consumer_secret": "qa-read-consumer-secret",
         "access_token": "qa-read-token", "access_token_secret": "qa-read-token-secret"}
 VIDEO = "vi4k0jvEUuaTdRAEjQ4Prklg"

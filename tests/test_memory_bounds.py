@@ -4,15 +4,12 @@ bodies and headers, token stores, ingested sessions and events. Figures: ``make 
 from __future__ import annotations
 
 import gc
-import sys
-from pathlib import Path
 
 import pytest
 
 from emulator.app import create_app
 
-sys.path.insert(0, str(Path(__file__).parent / "apivideo"))
-from apivideo_data import beacon, event  # noqa: E402
+from .apivideo.support import beacon, event
 
 EVENT = "/api/analytics/report/event"
 ORIGIN = "http://127.0.0.1:8765"
@@ -129,7 +126,7 @@ def send(web, body, name: str, status: int = 200) -> dict:
 
 @pytest.fixture
 def collector_app():
-    from apivideo_data import SCENARIO
+    from .apivideo.support import SCENARIO
 
     return create_app(SCENARIO, max_ingested_sessions=2, max_ingested_events=5)
 

@@ -1,7 +1,7 @@
 """The vendor's pinned OpenAPI contracts, shipped as package data (contracts/*.json).
 
 Generated from fixtures/apivideo/*.openapi.yaml (code samples removed) by
-``python tests/apivideo/apivideo_contract.py``; a test checks the shipped copies match the fixtures.
+``python -m tests.apivideo.contract``; a test checks the shipped copies match the fixtures.
 Read once per process: they are immutable data, and /_emulator/openapi.json is built from them.
 """
 from __future__ import annotations

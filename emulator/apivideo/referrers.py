@@ -44,28 +44,47 @@ def _search_engine(labels: list[str]) -> tuple[str, ...] | None:
     return None
 
 
+def _web_origin(text: str) -> tuple[str, str, str] | None:
+    """(host, query, ``scheme://host[:port]``) of an http(s) URL; None for anything else."""
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return host, parts.query, f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _is_social(host: str) -> bool:
+    return any(host == site or host.endswith("." + site) for site in SOCIAL_NETWORKS)
+
+
+def _search_term(query: dict[str, list[str]], params: tuple[str, ...]) -> str:
+    """The first of the engine's query parameters that holds more than blanks."""
+    return next((query[p][0] for p in params if query.get(p) and query[p][0].strip()), UNKNOWN)
+
+
+def _medium_and_term(host: str, query_string: str) -> tuple[str, str]:
+    """(medium, searchTerm) of a referring web page."""
+    params = _search_engine(_labels(host))
+    if params is None:
+        return ("social" if _is_social(host) else "referral"), UNKNOWN
+    query = parse_qs(query_string)
+    medium = "paid" if any(k in query for k in AD_CLICK_IDS) else "organic"
+    return medium, _search_term(query, params)
+
+
 def split_referrer(referrer: str, live: bool) -> dict[str, str | None]:
     """``{url, medium, source, searchTerm}`` for a referring URL ("" for a direct visit)."""
     direct = {"url": UNKNOWN if live else None, "medium": UNKNOWN, "source": UNKNOWN, "searchTerm": UNKNOWN}
     text = referrer.strip()
     if not text:
         return direct
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError:
+    origin = _web_origin(text)
+    if origin is None:
         return {**direct, "url": text}
-    if parts.scheme not in ("http", "https") or not host:
-        return {**direct, "url": text}
-    source = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
-    query = parse_qs(parts.query)
-    labels = _labels(host)
-    params = _search_engine(labels)
-    if params is not None:
-        term = next((query[p][0] for p in params if query.get(p) and query[p][0].strip()), UNKNOWN)
-        medium = "paid" if any(k in query for k in AD_CLICK_IDS) else "organic"
-        return {"url": text, "medium": medium, "source": source, "searchTerm": term}
-    if any(host == site or host.endswith("." + site) for site in SOCIAL_NETWORKS):
-        return {"url": text, "medium": "social", "source": source, "searchTerm": UNKNOWN}
-    return {"url": text, "medium": "referral", "source": source, "searchTerm": UNKNOWN}
+    host, query_string, source = origin
+    medium, term = _medium_and_term(host, query_string)
+    return {"url": text, "medium": medium, "source": source, "searchTerm": term}

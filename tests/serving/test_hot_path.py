@@ -16,9 +16,10 @@ import urllib.parse
 import flask
 import pytest
 import requests
-from twentythree.helpers import EXTRACT_SCENARIO, READ, make_app, oauth_client, scenario
 
 from emulator.pipeline import HotPaths
+
+from ..twentythree.support import EXTRACT_SCENARIO, READ, make_app, oauth_client, scenario
 
 EVENT = "/api/analytics/report/event?photo_id=1001&event=load"
 FORM = "application/x-www-form-urlencoded"

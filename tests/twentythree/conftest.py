@@ -1,11 +1,11 @@
-"""Fixtures of the 23 Video tests: an app with only this vendor, from the scenario in helpers.py."""
+"""Fixtures of the 23 Video tests: an app with only this vendor, from the scenario in support.py."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from .helpers import make_app, make_extract_app
+from .support import make_app, make_extract_app
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import BATCH, reports
+from .support import BATCH, reports
 
 PLAY_ITEM = {"reportType": "play", "format": "json", "photo_id": "1001", "timeStart": 0.5, "timeEnd": 10.25,
              "timeTotal": 256.04, "type": "clip", "uuid": "u-1", "user_player_type": "html5"}

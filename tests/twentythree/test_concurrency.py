@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from urllib.parse import urlencode, urlsplit
 
-from .helpers import make_app
+from .support import make_app
 
 THREADS = 16
 PER_THREAD = 20

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import BATCH, DOWNLOAD, EVENT, PLAY, REPORTS, make_app, reports
+from .support import BATCH, DOWNLOAD, EVENT, PLAY, REPORTS, make_app, reports
 
 
 def send_mix(client) -> None:

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import (
+from .support import (
     ADMIN,
     DOWNLOAD,
     EMBED_DETAILS,
@@ -21,7 +21,7 @@ from .helpers import (
     make_extract_app,
     signed,
 )
-from .helpers import (
+from .support import (
     READ as READ_CRED,
 )
 
@@ -329,7 +329,7 @@ def test_the_caller_does_not_leak_into_the_next_request_of_a_kept_app_context():
 
 
 def test_oauth_parameters_in_the_query_of_a_post_are_ignored_as_the_vendor_ignores_that_query(client):
-    from .helpers import oauth_client
+    from .support import oauth_client
 
     uri, _, _ = oauth_client(READ_CRED, signature_type="QUERY").sign(
         f"http://localhost{PLAY_TOTALS}?format=json&raw=", http_method="POST")

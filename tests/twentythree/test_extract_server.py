@@ -11,7 +11,7 @@ import requests
 from oauthlib.oauth1 import Client
 from requests_oauthlib import OAuth1
 
-from .helpers import (
+from .support import (
     DOWNLOAD,
     EVENT,
     NOW_TS,

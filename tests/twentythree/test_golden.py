@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import DOWNLOAD, EVENT, PLAY, fixture_json, fixture_text
+from .support import DOWNLOAD, EVENT, PLAY, fixture_json, fixture_text
 
 CALLS = {
     "play": (PLAY, {"photo_id": "1001", "timeStart": "0"}),

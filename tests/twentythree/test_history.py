@@ -12,7 +12,7 @@ from emulator.twentythree import VENDOR
 from emulator.twentythree.history import build_history, parse_period
 from emulator.twentythree.totals import spread
 
-from .helpers import make_app
+from .support import make_app
 
 
 def generated(seed: int = 7, today: date = date(2024, 3, 1), **generate) -> tuple:

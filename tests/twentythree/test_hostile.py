@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from emulator.twentythree.params import MAX_VALUE
 
-from .helpers import BATCH, DOWNLOAD, EVENT, PLAY, make_app, reports
+from .support import BATCH, DOWNLOAD, EVENT, PLAY, make_app, reports
 
 
 @pytest.mark.parametrize("callback", ["alert(1);//", "alert(1)", "</script><script>alert(1)</script>",

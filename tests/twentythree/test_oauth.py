@@ -17,7 +17,7 @@ from emulator.twentythree.oauth import (
 )
 from emulator.twentythree.sites import build_sites
 
-from .helpers import fixture_text
+from .support import fixture_text
 
 # oauth.md, "Step 4: Talk to the 23 API": consumer secret from step 1, access token secret from step 3.
 VENDOR = Credential("571156-cuQla8tP5tzjf70znIwS", "u5pHMUpV8wB7LxwieAnrexE8CkzoZTVs6G626KKqfPVqFp0TxT",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote_plus, urlencode
 
-from .helpers import BATCH, reports
+from .support import BATCH, reports
 
 PLAYER_PARAMETERS = {"source": "embed", "token": "a1b2c3", "autoPlay": "0", "showDescriptions": "1"}
 UUID = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"

@@ -27,7 +27,7 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from .helpers import NOW_TS, PLAY_TOTALS, READ, REPORTS
+from .support import NOW_TS, PLAY_TOTALS, READ, REPORTS
 
 UUID = "3f0c2a4e-9b1d-4c7e-8a55-0d6f1b2c3e4f"
 REFERER = "https://customer.example/page"

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import DOWNLOAD, EVENT, PLAY, reports
+from .support import DOWNLOAD, EVENT, PLAY, reports
 
 
 def xml(response) -> ET.Element:

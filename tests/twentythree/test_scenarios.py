@@ -9,7 +9,7 @@ import pytest
 from emulator.app import create_app
 from emulator.scenario import ScenarioError, bundled_names
 
-from .helpers import DOWNLOAD, EVENT, make_app
+from .support import DOWNLOAD, EVENT, make_app
 
 DL = {"photo_id": "1", "session_id": "s", "bytes_total": "1"}
 

@@ -8,7 +8,7 @@ import pytest
 
 from emulator.twentythree.sites import build_site, build_sites, check_section, host_name, parse_ip
 
-from .helpers import SCENARIO, fixture_json
+from .support import SCENARIO, fixture_json
 
 SITES = build_sites(SCENARIO["twentythree"])
 

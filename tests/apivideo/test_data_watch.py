@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from apivideo_data import CHROME_WINDOWS, VIDEO, basic, beacon, event, scenario
 
-pytest_plugins = ("apivideo_support",)
+from .support import CHROME_WINDOWS, VIDEO, basic, beacon, event, scenario
 
 AUTH = basic("production-key")
-MS = 1_707_559_200_000  # 2024-02-10T10:00:00Z (apivideo_data.LOADED_AT)
+MS = 1_707_559_200_000  # 2024-02-10T10:00:00Z (support.LOADED_AT)
 
 
 def watch(client, body: dict, **headers: str):

@@ -1,6 +1,6 @@
 """The pinned /data/* contract (fixtures/apivideo/analytics-data.openapi.yaml) as strict validators.
 
-Strict like apivideo_contract.py (no extra keys, integers are integers), with ``date-time`` the
+Strict like contract.py (no extra keys, integers are integers), with ``date-time`` the
 vendor's ATOM form ``2024-05-28T11:15:07+00:00``. The only departures from the pinned schemas
 are those the vendor facts name: ``context.aggregation`` may also be ``peak`` and ``live`` and
 ``context.breakdown`` may be ``referrer`` (the vendor documents them; its enums omit them).
@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from apivideo_contract import _forbid_extra, _StrictValidator
 from jsonschema import FormatChecker
+
+from .contract import _forbid_extra, _StrictValidator
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "fixtures" / "apivideo" / "analytics-data.openapi.yaml"

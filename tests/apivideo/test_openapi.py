@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from apivideo_contract import Contract, load_fixture, render_contract, strip_samples
-from apivideo_data import LIVE, SCENARIO, beacon, event
 from flask import Response
 from openapi_schema_validator import OAS30Validator
 
@@ -13,7 +11,8 @@ from emulator.apivideo.contracts import CONTRACT
 from emulator.apivideo.openapi import PREFIX
 from emulator.app import create_app
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .contract import Contract, load_fixture, render_contract, strip_samples
+from .support import LIVE, SCENARIO, beacon, event
 
 ROUTES = ["/auth/api-key", "/auth/refresh", "/analytics/videos/{videoId}",
           "/analytics/live-streams/{liveStreamId}", "/analytics/sessions/{sessionId}/events", "/vod", "/live"]
@@ -22,7 +21,7 @@ ROUTES = ["/auth/api-key", "/auth/refresh", "/analytics/videos/{videoId}",
 def test_embedded_contract_is_the_fixture():
     fixture = load_fixture()
     assert CONTRACT == strip_samples(fixture)
-    from apivideo_contract import SHIPPED
+    from .contract import SHIPPED
 
     assert (SHIPPED / "raw-statistics.json").read_text(encoding="utf-8") == render_contract(fixture)
 
@@ -31,7 +30,7 @@ def test_fixture_is_the_shared_pinned_copy():
     """The fixture is a verbatim copy of the vendor extract (when the shared folder is around)."""
     from pathlib import Path
 
-    from apivideo_contract import FIXTURE
+    from .contract import FIXTURE
     shared = Path(__file__).resolve().parents[3] / "shared" / "vendor" / "apivideo" / "raw-statistics.openapi.yaml"
     if not shared.exists():
         pytest.skip(f"no shared folder beside the repository ({shared})")
@@ -118,8 +117,8 @@ def test_documented_collector_schemas(av_client):
 
 # --- the /data/* contract (analytics-data.openapi.yaml) --------------------------------------------
 def test_embedded_data_contract_is_the_fixture():
-    from apivideo_contract import SHIPPED
-    from apivideo_data_contract import load_data_fixture, render_data_contract
+    from .contract import SHIPPED
+    from .data_contract import load_data_fixture, render_data_contract
 
     assert (SHIPPED / "analytics-data.json").read_text(encoding="utf-8") == render_data_contract(load_data_fixture())
 
@@ -128,7 +127,7 @@ def test_data_fixture_is_the_shared_pinned_copy():
     import hashlib
     from pathlib import Path
 
-    from apivideo_data_contract import FIXTURE
+    from .data_contract import FIXTURE
     # the sha256 the vendor facts give for the vendor's whole openapi.yaml is of the source, not of
     # this extract: the extract is pinned by being byte-identical to the shared copy
     shared = Path(__file__).resolve().parents[3] / "shared" / "vendor" / "apivideo" / "analytics-data.openapi.yaml"
@@ -161,7 +160,7 @@ def test_openapi_document_has_the_data_routes(av_client, bearer):
 ])
 def test_the_named_exceptions_are_the_only_ones(av_client, bearer, url, field, value):
     """What the pinned enums reject and the vendor documents: allowed in the contract tests, no more."""
-    from apivideo_data_contract import DataContract
+    from .data_contract import DataContract
 
     body = av_client.get(url, headers=bearer).get_json()
     assert body["context"][field] == value
@@ -172,7 +171,7 @@ def test_the_named_exceptions_are_the_only_ones(av_client, bearer, url, field, v
 
 
 def test_data_contract_rejects_what_a_strict_client_would(bearer, av_client):
-    from apivideo_data_contract import DataContract
+    from .data_contract import DataContract
 
     good = av_client.get("/data/timeseries/play", headers=bearer).get_json()
     contract = DataContract()

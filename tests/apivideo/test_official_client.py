@@ -12,12 +12,11 @@ import pytest
 apivideo = pytest.importorskip("apivideo", reason="pip install 'api.video==1.3.0' (test dependency)")
 from apivideo.apis import RawStatisticsApi
 from apivideo.exceptions import ApiException, NotFoundException
-from apivideo_data import EXPLICIT_SESSION, LIVE, SCENARIO, VIDEO
 
 from emulator.apivideo.period import parse_period
 from emulator.apivideo.timefmt import to_ms
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import EXPLICIT_SESSION, LIVE, SCENARIO, VIDEO
 
 
 @pytest.fixture

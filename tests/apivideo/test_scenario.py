@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from apivideo_data import basic
 
 from emulator.app import create_app
 from emulator.scenario import BUNDLED_DIR, ScenarioError
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import basic
 
 BAD = """name: t
 seed: 1

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from apivideo_data import CHROME_WINDOWS, SAFARI_IPHONE
 
 from emulator.apivideo.referrers import split_referrer
 from emulator.apivideo.viewers import platform, read_locations, viewer_address
+
+from .support import CHROME_WINDOWS, SAFARI_IPHONE
 
 U = "unknown"
 

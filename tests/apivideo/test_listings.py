@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from apivideo_data import (
+
+from emulator.apivideo.period import parse_period
+from emulator.apivideo.timefmt import parse_ms
+
+from .support import (
     EMPTY_VIDEO,
     EXPLICIT_LIVE,
     EXPLICIT_SESSION,
@@ -13,11 +17,6 @@ from apivideo_data import (
     basic,
     scenario,
 )
-
-from emulator.apivideo.period import parse_period
-from emulator.apivideo.timefmt import parse_ms
-
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
 
 AUTH = basic("sandbox-key")
 

@@ -9,7 +9,7 @@ traceback.
 
 * ``make test`` runs the bounded, deterministic version (seed ``FUZZ_SEED``, derandomized, no
   example database): ``FUZZ_EXAMPLES`` defaults to 4.
-* ``make fuzz`` is the long run: ``FUZZ_EXAMPLES=1000 .venv/bin/python -m pytest tests/test_fuzz.py -q -n auto``
+* ``make fuzz`` is the long run: ``FUZZ_EXAMPLES=1000 .venv/bin/python -m pytest tests/control/test_openapi.py -q -n auto``
   (``FUZZ_SEED=N`` for another seed, ``FUZZ_SEED=random`` for a fresh one each run,
   ``FUZZ_STATS=FILE`` to write one JSON line per answer: operation, status, media type, vendor code).
 
@@ -110,7 +110,7 @@ class Served:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "emulator.cli", "serve", "--host", "127.0.0.1", "--port", "0",
              "--scenario", "default"],
-            stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=Path(__file__).resolve().parents[1])
+            stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=Path(__file__).resolve().parents[2])
         ready: list[str] = []
         reader = threading.Thread(target=lambda: ready.append(self.proc.stdout.readline()), daemon=True)
         reader.start()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-CACHE = Path(__file__).resolve().parent / ".cache" / "npm"
+CACHE = Path(__file__).resolve().parents[1] / ".cache" / "npm"  # tests/.cache, git-ignored
 
 
 @contextmanager

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from apivideo_data import VIDEO, basic, scenario
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import VIDEO, basic, scenario
 
 URL = f"/analytics/videos/{VIDEO}?period=2024"
 TOO_MANY = {"type": "https://docs.api.video/reference/too-many-requests", "title": "Too many requests.",

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import pycountry
 import pytest
-from apivideo_data import basic, scenario
 
 from emulator.apivideo import dimensions
 from emulator.app import create_app
 from emulator.scenario import ScenarioError
 
-pytest_plugins = ("apivideo_support",)
+from .support import basic, scenario
 
 AUTH = basic("production-key")
 WORKLOAD = {"period": "2024-02-20/2024-02-26", "plays_per_day": {"FR": 3, "US": 2, "IN": 1}, "watch_seconds": 40}

@@ -5,7 +5,7 @@ object schema, a null is only allowed where the schema says ``nullable``, an int
 JSON integer (not 1.0), and ``date-time`` must be the vendor's exact form. The ``uri`` format is
 not enforced: the vendor's own examples (and API) use relative link URIs.
 
-Run as a script to regenerate ``emulator/apivideo/_contract.py`` from the fixture.
+Run as ``python -m tests.apivideo.contract`` to regenerate ``emulator/apivideo/_contract.py`` from the fixture.
 """
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ class Contract:
     def errors(self, path: str, status: int, body: Any) -> list[str]:
         """Every violation of the contract by one response body (empty when it conforms)."""
         if path.startswith("/data/"):  # the current generation has its own pinned contract
-            from apivideo_data_contract import DataContract
+            from .data_contract import DataContract
 
             self.data = getattr(self, "data", None) or DataContract()
             return self.data.errors(path, status, body)
@@ -146,7 +146,7 @@ class Contract:
 
 
 if __name__ == "__main__":
-    from apivideo_data_contract import load_data_fixture, render_data_contract
+    from .data_contract import load_data_fixture, render_data_contract
 
     for target, text in ((SHIPPED / "raw-statistics.json", render_contract(load_fixture())),
                          (SHIPPED / "analytics-data.json", render_data_contract(load_data_fixture()))):

@@ -3,7 +3,7 @@
 Python ``api.video==1.4.7`` is the same distribution as the suite's 1.3.0 (the raw-statistics
 client), so it is installed apart (``pip install --target .venv-clients/apivideo-1.4.7``) and run
 in a subprocess with PYTHONPATH; the Node client ``@api.video/nodejs-client@2.6.8`` is installed
-with npm into ``tests/.cache/npm`` (tests/npm_packages.py, as the player module is). Both folders are git-ignored and filled on first use, so a
+with npm into ``tests/.cache/npm`` (tests/support/npm_packages.py, as the player module is). Both folders are git-ignored and filled on first use, so a
 clean clone's ``make test`` installs them; the Node tests are skipped only when node/npm are
 missing. Each script calls every metric, aggregation, breakdown and interval the client exposes,
 with filters, pages to the last page and reads errors as the client's exceptions; the test
@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from apivideo_data import SCENARIO, basic
+
 from npm_packages import install_lock, installed
 
-pytest_plugins = ("apivideo_support",)
+from .support import SCENARIO, basic
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / ".venv-clients"
@@ -58,7 +58,7 @@ def python147() -> Path:
 
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
-    """The node_modules folder holding @api.video/nodejs-client 2.6.8 (tests/npm_packages.py)."""
+    """The node_modules folder holding @api.video/nodejs-client 2.6.8 (tests/support/npm_packages.py)."""
     return installed("@api.video/nodejs-client", "2.6.8").parents[1]
 
 

@@ -68,7 +68,7 @@ def test_same_seed_same_bytes_other_seed_other_data(video):
 def test_identical_in_another_process():
     """Nothing depends on Python's salted hash() or on process state."""
     here = str(Path(__file__).parent)
-    code = (f"import json, sys; sys.path.insert(0, {here!r}); from test_apivideo_generate import sessions; "
+    code = (f"import json, sys; sys.path.insert(0, {here!r}); from test_generate import sessions; "
             "g = sessions(); print(json.dumps([g.render(i) for i in (0, 5, 1999)] + g.events(5)))")
     outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                               env={"PYTHONHASHSEED": str(s), "PATH": ""}).stdout for s in (1, 2)}

@@ -5,7 +5,11 @@ import copy
 import json
 
 import pytest
-from apivideo_data import (
+
+from emulator.apivideo.beacons import SESSION_ID
+from emulator.apivideo.ids import SessionIdCodec
+
+from .support import (
     CHROME_WINDOWS,
     EMPTY_VIDEO,
     EXPLICIT_SESSION,
@@ -17,11 +21,6 @@ from apivideo_data import (
     event,
     scenario,
 )
-
-from emulator.apivideo.beacons import SESSION_ID
-from emulator.apivideo.ids import SessionIdCodec
-
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
 
 AUTH = basic("sandbox-key")
 ORIGIN = "http://127.0.0.1:8765"

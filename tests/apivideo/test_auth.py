@@ -5,9 +5,8 @@ import base64
 import json
 
 import pytest
-from apivideo_data import VIDEO, basic
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import VIDEO, basic
 
 LISTING = f"/analytics/videos/{VIDEO}?period=2024-01"
 DOCS = "https://docs.api.video/docs/"

@@ -2,7 +2,7 @@
 
 The page (player_page.html) wires the <video> element's events to the api.video player analytics
 module exactly as the module's README says, and the module is the real one, installed from the npm
-registry (versions 1.0.7 and 1.0.9, the ones published; tests/npm_packages.py), except for the
+registry (versions 1.0.7 and 1.0.9, the ones published; tests/support/npm_packages.py), except for the
 JSON-with-preflight style of 1.0.0-1.0.6, no longer published, which the page imitates. The page
 is served by a tiny http.server on its own port, so its fetches to the emulator are cross-origin:
 Chromium sends the CORS preflight where one is due and refuses answers without the headers,
@@ -20,12 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from apivideo_data import SCENARIO, VIDEO
-from npm_packages import installed
 
 from emulator.apivideo.useragents import wait_warm
+from npm_packages import installed
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import SCENARIO, VIDEO
 
 PAGE = Path(__file__).with_name("player_page.html").read_bytes()
 TENANT = "browser"

@@ -4,12 +4,11 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from apivideo_data import basic
 
 from emulator.apivideo.generate import GeneratedSessions
 from emulator.app import create_app
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import basic
 
 AUTH = basic("k")
 

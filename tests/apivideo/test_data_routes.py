@@ -1,16 +1,15 @@
 """/data/metrics, /data/buckets, /data/timeseries over HTTP: auth, headers, parameters, errors.
 
-Every answer here also goes through the pinned /data/* contract (apivideo_support's hook).
+Every answer here also goes through the pinned /data/* contract (the hook in this folder's conftest.py).
 """
 from __future__ import annotations
 
 import json
 
 import pytest
-from apivideo_data import LIVE, SCENARIO, VIDEO, basic, scenario
-from apivideo_data_contract import DataContract
 
-pytest_plugins = ("apivideo_support",)
+from .data_contract import DataContract
+from .support import LIVE, SCENARIO, VIDEO, basic, scenario
 
 FEB = "from=2024-02-01T00:00:00%2B00:00&to=2024-03-01T00:00:00%2B00:00"
 PROD = basic("production-key")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from apivideo_data import CHROME_WINDOWS, SAFARI_IPHONE, basic, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.app import create_app
+
+from .support import CHROME_WINDOWS, SAFARI_IPHONE, basic, scenario
 
 AUTH = basic("production-key")
 START = datetime(2024, 2, 20, tzinfo=timezone.utc)

@@ -4,13 +4,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from apivideo_data import EXPLICIT_SESSION, LIVE, SCENARIO, VIDEO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.apivideo.models import ExplicitSession, explicit_session, prepare
 from emulator.apivideo.period import parse_period
 from emulator.apivideo.timefmt import iso_ms
+
+from .support import EXPLICIT_SESSION, LIVE, SCENARIO, VIDEO
 
 SEED = SimpleNamespace(seed=42)
 

@@ -1,12 +1,11 @@
 """Fixtures of the api.video tests: apps whose every api.video answer is checked.
 
-A pytest plugin: test modules load it with ``pytest_plugins = ("apivideo_support",)`` and take
-data from ``apivideo_data``. Not a ``conftest.py`` on purpose: this folder cannot be a package (it
-would shadow the vendor client's ``apivideo`` package), and a second non-package ``conftest``
-module would replace ``tests/conftest.py`` in ``sys.modules`` for the modules importing from it.
+The folder's conftest: every test module here may take these fixtures; data comes from
+``support.py``. The folder is the package ``tests.apivideo`` (``tests/`` itself is a package and not on
+``sys.path``), so it does not shadow the vendor client's top-level ``apivideo`` package.
 
 Each app built here gets an ``after_request`` hook that validates the body of every response on
-/auth/* and /analytics/* against the pinned schemas (strictly, see apivideo_contract.py) and
+/auth/* and /analytics/* against the pinned schemas (strictly, see contract.py) and
 its Content-Type, and the collector's answers (/vod, /live) against their own strict shapes;
 CORS headers must be on every collector answer and on no other. The violations are asserted
 empty when the test ends, so every test that talks to these routes - in process or through a
@@ -19,13 +18,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from apivideo_contract import Contract, is_collector
-from apivideo_data import SCENARIO
 from flask import Flask, Response, request
 
 from emulator.apivideo.routes import owns_path
 from emulator.app import create_app
 from emulator.hooks import request_state
+
+from .contract import Contract, is_collector
+from .support import SCENARIO
 
 
 @pytest.fixture(scope="session")

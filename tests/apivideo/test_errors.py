@@ -4,11 +4,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from apivideo_data import EXPLICIT_SESSION, LIVE, VIDEO, basic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
+from .support import EXPLICIT_SESSION, LIVE, VIDEO, basic
 
 AUTH = basic("sandbox-key")
 DOCS = "https://docs.api.video/docs/"

@@ -4,7 +4,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from apivideo_data import (
+
+from emulator.apivideo.generate import GeneratedSessions
+from emulator.apivideo.timefmt import parse_ms
+from emulator.app import create_app
+
+from .support import (
     CHROME_WINDOWS,
     LIVE,
     SAFARI_IPHONE,
@@ -14,12 +19,6 @@ from apivideo_data import (
     event,
     scenario,
 )
-
-from emulator.apivideo.generate import GeneratedSessions
-from emulator.apivideo.timefmt import parse_ms
-from emulator.app import create_app
-
-pytest_plugins = ("apivideo_support",)  # its fixtures: make_app, av_client, bearer...
 
 AUTH = basic("sandbox-key")
 DAY = "2024-02-10"
