@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, jsonify, send_from_directory, url_for
 
-from ..core import Vendor, current_emulator
+from ..core import current_emulator
 
 __all__ = ["bp"]
 
@@ -38,22 +38,17 @@ def index() -> Response:
     return response
 
 
-def _panel_of(name: str) -> Path | None:
-    """The declared panel module of the served vendor ``name`` (None: no such vendor, or no panel)."""
-    vendor: Vendor | None = current_emulator().vendors.get(name)
-    if vendor is None or not vendor.dashboard_panel:
-        return None
-    return Path(vendor.dashboard_panel)
+def _declared_panels() -> dict[str, Path]:
+    """The served vendors' panel modules by vendor name, in the vendors' order (vendors without one left out)."""
+    return {name: Path(vendor.dashboard_panel) for name, vendor in current_emulator().vendors.items()
+            if vendor.dashboard_panel}
 
 
 @bp.get("/panels")
 def panels() -> Response:
-    """The panels the served vendors declare, in the vendors' order: the page imports each module."""
-    items = []
-    for name in current_emulator().vendors:
-        module = _panel_of(name)
-        if module is not None:
-            items.append({"vendor": name, "module": url_for("ui.panel_file", vendor=name, name=module.name)})
+    """List the declared panels: the page imports each one's module."""
+    items = [{"vendor": name, "module": url_for("ui.panel_file", vendor=name, name=module.name)}
+             for name, module in _declared_panels().items()]
     response = jsonify(items=items)
     response.cache_control.no_cache = True
     return response
@@ -61,8 +56,8 @@ def panels() -> Response:
 
 @bp.get("/panels/<vendor>/<name>")
 def panel_file(vendor: str, name: str) -> Response:
-    """A vendor panel's module, or a module it imports from its own folder (``.js`` files only)."""
-    module = _panel_of(vendor)
+    """Serve a vendor panel's module, or a module it imports from its own folder (``.js`` files only)."""
+    module = _declared_panels().get(vendor)
     if module is None or not name.endswith(".js"):
         abort(404)
     response = send_from_directory(module.parent, name)  # safe_join: no way out of the folder

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .helpers import BROKEN_PANEL_VENDOR, PANEL_VENDOR
+from .helpers import BROKEN_PANEL_VENDOR, MISSING_PANEL_VENDOR, PANEL_VENDOR
 
 expect = pytest.importorskip("playwright.sync_api",
                              reason="playwright is not installed: pip install 'playwright>=1.40,<2'").expect
@@ -65,10 +65,13 @@ def test_a_panel_declared_by_a_vendor_is_loaded_and_fed(serve, page):
         "counts"]["fake"] == {"items": 1}
 
 
-def test_a_panel_that_fails_leaves_the_rest_of_the_dashboard_working(serve, page):
-    server = serve(vendor=BROKEN_PANEL_VENDOR)
+@pytest.mark.parametrize(("vendor", "message"), [(BROKEN_PANEL_VENDOR, "this panel is broken"),
+                                                 (MISSING_PANEL_VENDOR, "import")], ids=["mount", "import"])
+def test_a_panel_that_fails_leaves_the_rest_of_the_dashboard_working(serve, page, vendor, message):
+    server = serve(vendor=vendor)
     open_dashboard(page, server)
-    expect(page.locator("#panel-fake .error")).to_have_text("This vendor's panel did not load: this panel is broken")
+    expect(page.locator("#panel-fake .error")).to_contain_text("This vendor's panel did not load: ")
+    expect(page.locator("#panel-fake .error")).to_contain_text(message)
     requests.get(f"{server.url}/fake/echo")
     expect(page.locator("#journal-table tbody tr")).to_have_count(1)
     page.click("#presets button:text-is('500 once')")

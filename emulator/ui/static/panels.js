@@ -5,21 +5,26 @@ import {$, clickableRow, duration, el, renderChips, show, time} from "./dom.js";
 
 const HOOKS = ["update", "scenario", "reset"];
 
-/** Import and mount every declared panel; a panel that fails to load is reported in its section. */
+/** Import and mount every declared panel, in the vendors' order; one that fails says so in its section. */
 export async function loadPanels({store, control, vendorCall, notify, now}) {
   let declared;
   try {
     const response = await fetch("/_emulator/ui/panels", {headers: {Accept: "application/json"}, cache: "no-store"});
     declared = (await response.json()).items;
+    if (!Array.isArray(declared)) throw new Error(`${response.status} ${response.statusText}`);
   } catch (err) {
     notify(`Vendor panels unavailable: ${err.message}`, true);
     return emptyPanels();
   }
-  const mounted = await Promise.all(declared.map(async ({vendor, module: url}) => {
+  // imported together, mounted one by one: the sections come in the declared order whatever loads first
+  const modules = await Promise.all(declared.map(({module: url}) => import(url).catch((err) => err)));
+  const mounted = [];
+  for (const [index, {vendor}] of declared.entries()) {
+    const module = modules[index];
     const root = el("section", {id: `panel-${vendor}`, class: "panel vendor", "data-vendor": vendor});
+    $(module && module.column === "wide" ? ".column.wide" : ".column.side").append(root);
     try {
-      const module = await import(url);
-      $(module.column === "wide" ? ".column.wide" : ".column.side").append(root);
+      if (module instanceof Error) throw module;
       const ctx = {
         vendor, control, vendorCall, ApiError, notify, now,
         dom: {el, show, clickableRow, time, duration, renderChips},
@@ -28,15 +33,13 @@ export async function loadPanels({store, control, vendorCall, notify, now}) {
         section: () => (store.scenario && store.scenario.document && store.scenario.document[vendor]) || null,
       };
       const handle = (await module.mount(root, ctx)) || {};
-      return {vendor, handle, presets: Array.isArray(module.faultPresets) ? module.faultPresets : []};
+      mounted.push({vendor, handle, presets: Array.isArray(module.faultPresets) ? module.faultPresets : []});
     } catch (err) {
-      $(".column.side").append(root);
       root.replaceChildren(el("div", {class: "panel-head"}, el("h2", {text: vendor})),
         el("p", {class: "error", text: `This vendor's panel did not load: ${err.message}`}));
-      return null;
     }
-  }));
-  return panelSet(mounted.filter(Boolean), notify);
+  }
+  return panelSet(mounted, notify);
 }
 
 /** The panel set before any is loaded (or when none could be): every hook does nothing. */
@@ -56,10 +59,8 @@ function panelSet(panels, notify) {
       }
     }));
   };
-  const set = {
-    presets: panels.flatMap((panel) => panel.presets),
-    vendors: panels.map((panel) => panel.vendor),
-  };
+  // set.update(argumentFor) calls each panel's update(argumentFor(its vendor)); the same for the others
+  const set = {presets: panels.flatMap((panel) => panel.presets)};
   for (const hook of HOOKS) set[hook] = (argumentFor = () => undefined) => call(hook, argumentFor);
   return set;
 }
