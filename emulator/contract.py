@@ -51,3 +51,5 @@ class Vendor:
     generated_size: Callable[[dict], list] | None = None
     extra_blueprints: tuple = ()
     hot_routes: HotRoutes | None = None
+    #: absolute path of the vendor's dashboard panel (an ES module; docs/dashboard.md), None = no panel
+    dashboard_panel: str | None = None

@@ -6,6 +6,7 @@ README.md, "Fidelity notes".
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..contract import Vendor
@@ -39,4 +40,5 @@ VENDOR = Vendor(
     check_scenario=check_section,
     generated_size=generated_size,
     extra_blueprints=(collector_bp,),
+    dashboard_panel=str(Path(__file__).with_name("dashboard") / "panel.js"),
 )

@@ -9,6 +9,7 @@ Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md) and ``CONTROL_BLUEPRINT``
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..clock import Clock
@@ -66,4 +67,5 @@ VENDOR = Vendor(
     generated_size=generated_size,
     extra_blueprints=(control_bp,),
     hot_routes=HOT_ROUTES,
+    dashboard_panel=str(Path(__file__).with_name("dashboard") / "panel.js"),
 )

@@ -25,16 +25,16 @@ SCREENSHOT_COPY = os.environ.get("EMULATOR_UI_SCREENSHOT")
 
 @pytest.fixture
 def serve(live_server_factory):
-    """Start an emulator with the dashboard: the fake vendor by default, or ``real=True`` for both vendors."""
+    """Start an emulator with the dashboard: the fake vendor by default (or ``vendor``), ``real=True`` for both vendors."""
 
-    def start(scenario=None, *, real: bool = False, **settings):
+    def start(scenario=None, *, real: bool = False, vendor=FAKE_VENDOR, **settings):
         if real:
             try:
                 app = create_app(scenario or "default", **settings)
             except ImportError as exc:
                 pytest.skip(f"the real vendors are not importable yet: {exc}")
         else:
-            app = create_app(scenario or FAKE_SCENARIO, vendors=[FAKE_VENDOR], **settings)
+            app = create_app(scenario or FAKE_SCENARIO, vendors=[vendor], **settings)
         return live_server_factory(app)
 
     return start

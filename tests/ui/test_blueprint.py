@@ -9,12 +9,18 @@ import pytest
 
 from emulator.app import create_app
 from emulator.ui import bp
+from emulator.vendors import all_vendors
 from fakevendor import FAKE_VENDOR
 
 from .helpers import FAKE_SCENARIO
 
 STATIC = Path(bp.static_folder)
-ASSETS = {"app.js": "javascript", "metrics.js": "javascript", "app.css": "text/css", "index.html": "text/html"}
+MODULES = ["api.js", "app.js", "clock.js", "dom.js", "entry.js", "faults.js", "journal.js", "panels.js", "scenario.js",
+           "store.js", "tenants.js"]
+# the vendors' panel modules and the modules beside them (their folder is served), by vendor/name
+PANEL_SCRIPTS = {f"{vendor.name}/{path.name}": path for vendor in all_vendors() if vendor.dashboard_panel
+                 for path in sorted(Path(vendor.dashboard_panel).parent.glob("*.js"))}
+ASSETS = {"app.css": "text/css", "index.html": "text/html", **{name: "javascript" for name in MODULES}}
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ def test_the_page_is_served_without_the_control_token(client, path):
     assert "no-cache" in response.headers["Cache-Control"]
 
 
-@pytest.mark.parametrize("name", ["app.js", "app.css"])
+@pytest.mark.parametrize("name", ["app.js", "journal.js", "app.css"])
 def test_the_assets_are_served_without_the_control_token(client, name):
     response = client.get(f"/_emulator/ui/static/{name}")
     assert response.status_code == 200
@@ -75,9 +81,12 @@ def test_the_assets_load_nothing_from_elsewhere(name):
     assert not re.search(r"https?://", text), "the page must work offline: no CDN, no remote URL"
 
 
-def test_the_script_never_writes_markup():
+@pytest.mark.parametrize("script", sorted(MODULES) + [f"panel:{name}" for name in sorted(PANEL_SCRIPTS)])
+def test_the_scripts_never_write_markup(script):
     """Journal data is attacker-controlled: the DOM is built with createElement/textContent only."""
-    script = (STATIC / "app.js").read_text(encoding="utf-8")
-    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("//"))
+    path = PANEL_SCRIPTS[script.removeprefix("panel:")] if script.startswith("panel:") else STATIC / script
+    text = path.read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in code, sink
+    assert not re.search(r"https?://", text), "the page must work offline: no CDN, no remote URL"

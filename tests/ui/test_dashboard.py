@@ -312,11 +312,15 @@ def test_the_page_asks_for_the_control_token(serve, page):
 
 
 # -- vendor panels ---------------------------------------------------------------------------------
-def test_vendor_panels_say_when_a_vendor_is_not_served(serve, page):
+def test_no_vendor_panel_for_a_vendor_not_served(serve, page):
+    """The panels come from the served vendors: with the fake vendor alone (no panel) there is none."""
     server = serve()
     open_dashboard(page, server)
-    expect(page.locator("#tt-status")).to_have_text("This emulator does not serve 23 Video.")
-    expect(page.locator("#av-status")).to_have_text("This emulator does not serve api.video.")
+    expect(page.locator("#scope-api option")).to_have_text(["any", "fake"])
+    expect(page.locator(".panel.vendor")).to_have_count(0)
+    expect(page.locator("#tt-status")).to_have_count(0)
+    expect(page.locator("#av-status")).to_have_count(0)
+    expect(page.locator("#presets button", has_text="23 Video")).to_have_count(0)
 
 
 def test_vendor_panels_with_the_real_vendors(serve, page, screenshot):
@@ -326,6 +330,11 @@ def test_vendor_panels_with_the_real_vendors(serve, page, screenshot):
                           params={"photo_id": "1001", "timeStart": "0", "format": "json"})
     assert played.status_code == 200
     open_dashboard(page, server)
+    # each vendor's panel, from its own package, in its column; its fault preset among the page's
+    expect(page.locator(".column.side #panel-twentythree h2")).to_have_text("23 Video reports")
+    expect(page.locator(".column.wide #panel-apivideo h2")).to_have_text("api.video sessions")
+    expect(page.locator("#scope-api option")).to_have_text(["any", "apivideo", "twentythree"])
+    expect(page.locator("#presets button", has_text="23 Video error")).to_have_count(1)
 
     # 23 Video: the recorded report, and new ones as they come
     tt_rows = page.locator("#tt-table tbody tr")

@@ -1,4 +1,4 @@
-"""The dashboard's api.video metrics view (emulator/ui/static/metrics.js), in headless Chromium.
+"""The dashboard's api.video metrics view (emulator/apivideo/dashboard/metrics.js, in its panel), in headless Chromium.
 
 A player's test plays, sent through the v2 collector, land in the chart and the breakdown table,
 which read /data/* like any client.

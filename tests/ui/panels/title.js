@@ -1,0 +1,3 @@
+export function title(vendor) {
+  return `The ${vendor} panel`;
+}
