@@ -12,8 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from .faults import FaultKind
+
 if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
+
     from .exchange import Reply, VendorRequest
+    from .store import Tenant
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,28 @@ class HotRoutes:
     methods: frozenset[str] = frozenset({"GET", "HEAD", "POST"})
 
 
+class ControlRequestError(ValueError):
+    """A vendor control route's refusal of a request (a bad filter): the control plane answers 400 {"error": ...}."""
+
+
+#: what a vendor control view returns: the JSON body, or the body and extra response headers
+ControlAnswer = Mapping[str, Any] | tuple[Mapping[str, Any], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    """A vendor's own control route, mounted by the control plane under ``/_emulator/<vendor name>``.
+
+    The control plane owns the control token check, the Host and cross-site guard and the error
+    format; ``view(tenant, args)`` only reads the tenant's backend. Its OpenAPI description stays
+    in the vendor's ``openapi_paths``.
+    """
+
+    rule: str  # "/reports" -> /_emulator/<vendor name>/reports
+    view: Callable[[Tenant, MultiDict], ControlAnswer]
+    methods: tuple[str, ...] = ("GET",)
+
+
 @dataclass(frozen=True)
 class Vendor:
     """Everything the core needs to know about one emulated vendor (see docs/ARCHITECTURE.md)."""
@@ -46,10 +73,16 @@ class Vendor:
     fault_response: Callable[[dict], Any]
     openapi_paths: dict = field(default_factory=dict)
     openapi_components: dict = field(default_factory=dict)
+    #: a paragraph for the OpenAPI document's description: what is particular to this vendor's answers
+    openapi_description: str = ""
     check_scenario: Callable[[dict], list] | None = None
     #: (path in the section, records) per part of a valid section that generates data (the scenario budget)
     generated_size: Callable[[dict], list] | None = None
     extra_blueprints: tuple = ()
     hot_routes: HotRoutes | None = None
+    #: routes of the vendor under /_emulator/<name> (a listing of what was recorded), mounted by the control plane
+    control_routes: tuple[ControlRoute, ...] = ()
+    #: the fault kinds only this vendor answers (besides the shared ones), rendered by ``fault_response``
+    fault_kinds: Mapping[str, FaultKind] = field(default_factory=dict)
     #: absolute path of the vendor's dashboard panel (an ES module; docs/dashboard.md), None = no panel
     dashboard_panel: str | None = None

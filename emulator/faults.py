@@ -1,6 +1,10 @@
 """Fault rules: which requests they match, when they fire, and what they do.
 
-A rule matches on vendor, method, path glob, parameters and headers. Among the rules that match,
+A rule matches on vendor, method, path glob, parameters and headers. The kinds of the shared
+machinery (``status``, ``latency`` and the transport kinds) apply to every vendor; a vendor may
+declare kinds of its own (``Vendor.fault_kinds``): :class:`RuleSchema` builds the rule schema of
+one app from its vendors' declarations, and a vendor's own kind only ever fires on that vendor's
+routes (a rule naming another vendor is refused when it is added). Among the rules that match,
 the first (in the order added) that *fires* wins; a rule that matches but declines (still inside
 ``after``, lost its probability draw) passes the request on to the next rule.
 """
@@ -12,7 +16,7 @@ import fnmatch
 import itertools
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,73 +24,86 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .clock import format_instant, parse_instant
+from .scenario import _format_path, _message  # one way of wording schema errors
 
 TRANSPORT_KINDS = ("reset", "empty", "truncate", "slow_body", "hang")
-KINDS = ("status", "error", "latency", "rate_limit") + TRANSPORT_KINDS
-APIS = ("apivideo", "twentythree", "any")
+ANY_API = "any"
 DEFAULT_HANG_MAX_MS = 30_000
 DEFAULT_MAX_RULES = 1_000
 
 _HEADER_VALUE = {"type": "string", "pattern": "^[\\x20-\\x7e\\x80-\\xff\\t]*$",
                  "x-expected": "a header value: Latin-1 text without line breaks"}
-_ACTION_FIELDS = {
-    "status": {"status": {"type": "integer", "minimum": 100, "maximum": 599},
-               "body": {"type": "string"},
-               "headers": {"type": "object", "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},
-                           "additionalProperties": _HEADER_VALUE},
-               "content_type": _HEADER_VALUE},
-    "error": {"code": {"type": "string", "minLength": 1}, "message": {"type": "string"}},
-    "latency": {"ms": {"type": "number", "minimum": 0, "maximum": 600_000},
-                "jitter_ms": {"type": "number", "minimum": 0, "maximum": 600_000}},
-    "rate_limit": {"retry_after": {"type": "integer", "minimum": 0}},
-    "reset": {},
-    "empty": {},
-    "truncate": {"bytes": {"type": "integer", "minimum": 0},
-                 "fraction": {"type": "number", "minimum": 0, "maximum": 1}},
-    "slow_body": {"bytes_per_second": {"type": "number", "exclusiveMinimum": 0}},
-    "hang": {"ms": {"type": "number", "minimum": 0}},
-}
 
-RULE_SCHEMA: dict = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["action"],
-    "properties": {
-        "id": {"type": "string", "minLength": 1, "maxLength": 128},
-        "match": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "api": {"enum": list(APIS)},
-                "method": {"type": "string", "pattern": "^[A-Za-z]+$", "x-expected": "an HTTP method such as GET"},
-                "path": {"type": "string", "minLength": 1, "x-expected": "a path glob such as /analytics/videos/*"},
-                "params": {"type": "object", "additionalProperties": {"type": "string"}},
-                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+
+@dataclass(frozen=True)
+class FaultKind:
+    """What an action of one kind carries: its fields (JSON Schema per field) and which are required."""
+
+    fields: Mapping[str, dict] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+
+#: the kinds every vendor answers (the vendors add their own through Vendor.fault_kinds)
+SHARED_KINDS: Mapping[str, FaultKind] = {
+    "status": FaultKind({"status": {"type": "integer", "minimum": 100, "maximum": 599},
+                         "body": {"type": "string"},
+                         "headers": {"type": "object",
+                                     "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},
+                                     "additionalProperties": _HEADER_VALUE},
+                         "content_type": _HEADER_VALUE}, ("status",)),
+    "latency": FaultKind({"ms": {"type": "number", "minimum": 0, "maximum": 600_000},
+                          "jitter_ms": {"type": "number", "minimum": 0, "maximum": 600_000}}, ("ms",)),
+    "reset": FaultKind(),
+    "empty": FaultKind(),
+    "truncate": FaultKind({"bytes": {"type": "integer", "minimum": 0},
+                           "fraction": {"type": "number", "minimum": 0, "maximum": 1}}),
+    "slow_body": FaultKind({"bytes_per_second": {"type": "number", "exclusiveMinimum": 0}}, ("bytes_per_second",)),
+    "hang": FaultKind({"ms": {"type": "number", "minimum": 0}}, ("ms",)),
+}
+#: a kind a vendor may declare for its own "too many requests" answer (both emulated vendors do)
+RATE_LIMIT = FaultKind({"retry_after": {"type": "integer", "minimum": 0}})
+#: the keys of a rule document (what an exported rule carries besides its counters)
+RULE_KEYS = ("id", "match", "action", "times", "after", "probability", "until")
+
+
+def rule_document_schema(apis: Sequence[str], kinds: Mapping[str, FaultKind]) -> dict:
+    """The JSON Schema (draft 2020-12) of a rule for these vendor names and kinds."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["action"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "match": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "api": {"enum": list(apis)},
+                    "method": {"type": "string", "pattern": "^[A-Za-z]+$",
+                               "x-expected": "an HTTP method such as GET"},
+                    "path": {"type": "string", "minLength": 1, "x-expected": "a path glob such as /analytics/videos/*"},
+                    "params": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
             },
+            "action": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"enum": list(kinds)}},
+                "allOf": [
+                    {"if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
+                     "then": {"properties": {"kind": {}, **kind.fields}, "additionalProperties": False,
+                              **({"required": list(kind.required)} if kind.required else {})}}
+                    for name, kind in kinds.items()
+                ],
+            },
+            "times": {"type": "integer", "minimum": 1,
+                      "x-expected": "a count of 1 or more (leave times out to fire on every match)"},
+            "after": {"type": "integer", "minimum": 0, "x-expected": "a count of 0 or more"},
+            "probability": {"type": "number", "minimum": 0, "maximum": 1, "x-expected": "a number from 0 to 1"},
+            "until": {"type": "string", "x-expected": "an ISO-8601 instant"},
         },
-        "action": {
-            "type": "object",
-            "required": ["kind"],
-            "properties": {"kind": {"enum": list(KINDS)}},
-            "allOf": [
-                {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-                 "then": {"properties": {"kind": {}, **fields}, "additionalProperties": False,
-                          **({"required": ["status"]} if kind == "status" else {}),
-                          **({"required": ["code"]} if kind == "error" else {}),
-                          **({"required": ["ms"]} if kind in ("latency", "hang") else {}),
-                          **({"required": ["bytes_per_second"]} if kind == "slow_body" else {})}}
-                for kind, fields in _ACTION_FIELDS.items()
-            ],
-        },
-        "times": {"type": "integer", "minimum": 1,
-                  "x-expected": "a count of 1 or more (leave times out to fire on every match)"},
-        "after": {"type": "integer", "minimum": 0, "x-expected": "a count of 0 or more"},
-        "probability": {"type": "number", "minimum": 0, "maximum": 1, "x-expected": "a number from 0 to 1"},
-        "until": {"type": "string", "x-expected": "an ISO-8601 instant"},
-    },
-}
-
-_RULE_VALIDATOR = Draft202012Validator(RULE_SCHEMA)
+    }
 
 
 class FaultError(ValueError):
@@ -114,23 +131,6 @@ def _path_problem(pattern: str) -> str | None:
     return None
 
 
-_ACTION_KEYS = sorted({"kind", *(key for fields in _ACTION_FIELDS.values() for key in fields)})
-
-
-def _check_action_keys(action: Any) -> None:
-    """A key no kind knows (``stauts``) is named first: "'kind' is required" would hide the typo."""
-    if not isinstance(action, dict):
-        return
-    for key in action:
-        if key not in _ACTION_KEYS:
-            hint = difflib.get_close_matches(key, _ACTION_KEYS, n=1)
-            suffix = f"did you mean '{hint[0]}'?" if hint else f"the action keys: {', '.join(_ACTION_KEYS)}"
-            raise FaultError(f"action.{key}: unknown key '{key}' ({suffix})")
-    if "kind" not in action:
-        raise FaultError(f"action.kind is required: one of {', '.join(KINDS)} (status=... alone implies "
-                         f"kind 'status' in the Python client)")
-
-
 @dataclass
 class FaultRule:
     """One rule and its counters."""
@@ -146,6 +146,8 @@ class FaultRule:
     fired: int = 0
     notes: list[str] = field(default_factory=list)
     origin: str = "api"
+    #: the vendors whose routes the rule may fire on (a vendor's own kind: that vendor's); None = any
+    apis: tuple[str, ...] | None = None
 
     @property
     def kind(self) -> str:
@@ -156,7 +158,7 @@ class FaultRule:
 
     def matches(self, api: str, method: str, path: str, params: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
         m = self.match
-        if m.get("api", "any") not in ("any", api):
+        if self.apis is not None and api not in self.apis:
             return False
         if "method" in m and m["method"].upper() != method:
             return False
@@ -186,34 +188,110 @@ class FaultRule:
         return data
 
 
-def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HANG_MAX_MS,
-               origin: str = "api") -> FaultRule:
-    """Validate a rule document and build the rule; FaultError names what is wrong."""
-    from .scenario import _format_path, _message  # one way of wording schema errors
+class RuleSchema:
+    """The fault rules one app accepts: the shared kinds and its vendors' own, for its vendors' names.
 
-    if not isinstance(data, dict):
-        raise FaultError(f"a fault rule is a JSON object, got {type(data).__name__}")
-    _check_action_keys(data.get("action"))
-    errors = sorted(_RULE_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        path, message = _message(errors[0])
-        raise FaultError(f"{_format_path(path) or 'rule'}: {message}")
-    match = dict(data.get("match", {}))
-    if "path" in match and (problem := _glob_problem(match["path"]) or _path_problem(match["path"])):
-        raise FaultError(f"match.path: {problem}, got {match['path']!r}")
-    if "method" in match:
-        match["method"] = match["method"].upper()
-    action = dict(data["action"])
-    notes = _limit_durations(action, hang_max_ms)
-    until = None
-    if "until" in data:
-        try:
-            until = parse_instant(data["until"])
-        except ValueError as exc:
-            raise FaultError(f"until: {exc}") from None
-    return FaultRule(id=data.get("id") or generated_id, action=action, match=match, times=data.get("times"),
-                     after=data.get("after", 0), probability=float(data.get("probability", 1.0)), until=until,
-                     notes=notes, origin=origin)
+    ``vendor_kinds`` maps each vendor name (a value of ``match.api``) to the kinds it declares
+    (``Vendor.fault_kinds``). Two vendors may declare the same kind (both answer ``rate_limit``),
+    with the same fields.
+    """
+
+    def __init__(self, vendor_kinds: Mapping[str, Mapping[str, FaultKind]] | None = None) -> None:
+        vendor_kinds = dict(vendor_kinds or {})
+        kinds: dict[str, FaultKind] = dict(SHARED_KINDS)
+        owners: dict[str, tuple[str, ...]] = {}
+        for vendor, declared in vendor_kinds.items():
+            for name, kind in declared.items():
+                if name in SHARED_KINDS or (name in owners and kinds[name] != kind):
+                    raise ValueError(f"vendor {vendor!r} declares fault kind {name!r}, which is "
+                                     f"{'a shared kind' if name in SHARED_KINDS else 'declared otherwise already'}")
+                kinds[name] = kind
+                owners[name] = (*owners.get(name, ()), vendor)
+        self.apis: tuple[str, ...] = (*vendor_kinds, ANY_API)
+        self.kinds: Mapping[str, FaultKind] = kinds
+        #: vendor kind -> the vendors that answer it
+        self.owners: Mapping[str, tuple[str, ...]] = owners
+        self.document = rule_document_schema(self.apis, kinds)
+        self._validator = Draft202012Validator(self.document)
+        self._action_keys = sorted({"kind", *(key for kind in kinds.values() for key in kind.fields)})
+
+    def kinds_of(self, api: str) -> list[str]:
+        """The kinds a rule for ``api`` may use."""
+        return [name for name in self.kinds if name not in self.owners or api in self.owners[name]]
+
+    def parse(self, data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HANG_MAX_MS,
+              origin: str = "api") -> FaultRule:
+        """Validate a rule document and build the rule; FaultError names what is wrong."""
+        if not isinstance(data, dict):
+            raise FaultError(f"a fault rule is a JSON object, got {type(data).__name__}")
+        self._check_action_keys(data.get("action"))
+        errors = sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            path, message = _message(errors[0])
+            raise FaultError(f"{_format_path(path) or 'rule'}: {message}")
+        match = dict(data.get("match", {}))
+        if "path" in match and (problem := _glob_problem(match["path"]) or _path_problem(match["path"])):
+            raise FaultError(f"match.path: {problem}, got {match['path']!r}")
+        if "method" in match:
+            match["method"] = match["method"].upper()
+        action = dict(data["action"])
+        apis = self._apis(match.get("api", ANY_API), action["kind"])
+        notes = _limit_durations(action, hang_max_ms)
+        until = None
+        if "until" in data:
+            try:
+                until = parse_instant(data["until"])
+            except ValueError as exc:
+                raise FaultError(f"until: {exc}") from None
+        return FaultRule(id=data.get("id") or generated_id, action=action, match=match, times=data.get("times"),
+                         after=data.get("after", 0), probability=float(data.get("probability", 1.0)), until=until,
+                         notes=notes, origin=origin, apis=apis)
+
+    def _apis(self, api: str, kind: str) -> tuple[str, ...] | None:
+        """Where a rule may fire: a vendor's own kind only on its vendors' routes, refused for another."""
+        owners = self.owners.get(kind)
+        if owners is None:
+            return None if api == ANY_API else (api,)
+        if api == ANY_API:
+            return owners
+        if api not in owners:
+            raise FaultError(f"action.kind: kind {kind!r} does not apply to {api} routes (it is a fault kind of "
+                             f"{', '.join(owners)}; {api} answers {', '.join(self.kinds_of(api))})")
+        return (api,)
+
+    def _check_action_keys(self, action: Any) -> None:
+        """A key no kind knows (``stauts``) is named first: "'kind' is required" would hide the typo."""
+        if not isinstance(action, dict):
+            return
+        for key in action:
+            if key not in self._action_keys:
+                hint = difflib.get_close_matches(key, self._action_keys, n=1)
+                suffix = f"did you mean '{hint[0]}'?" if hint else f"the action keys: {', '.join(self._action_keys)}"
+                raise FaultError(f"action.{key}: unknown key '{key}' ({suffix})")
+        if "kind" not in action:
+            raise FaultError(f"action.kind is required: one of {', '.join(self.kinds)} (status=... alone implies "
+                             f"kind 'status' in the Python client)")
+
+    def check_rules(self, rules: list) -> list[tuple[tuple, str]]:
+        """Scenario check: every rule parses and ids are unique; (path, message) per problem."""
+        problems = []
+        ids: set[str] = set()
+        for index, rule in enumerate(rules):
+            try:
+                parsed = self.parse(rule, generated_id=f"fault-{index + 1}", origin="scenario")
+            except FaultError as exc:
+                problems.append(((index,), str(exc)))
+                continue
+            if parsed.id in ids:
+                problems.append(((index,), f"id: a rule with id {parsed.id!r} exists already"))
+            ids.add(parsed.id)
+        return problems
+
+
+def parse_rule(data: Any, *, generated_id: str, hang_max_ms: float = DEFAULT_HANG_MAX_MS, origin: str = "api",
+               schema: RuleSchema | None = None) -> FaultRule:
+    """:meth:`RuleSchema.parse` with ``schema`` (default: the shared kinds only, any vendor name refused)."""
+    return (schema or RuleSchema()).parse(data, generated_id=generated_id, hang_max_ms=hang_max_ms, origin=origin)
 
 
 def _limit_durations(action: dict[str, Any], max_ms: float) -> list[str]:
@@ -236,26 +314,12 @@ def _limit_durations(action: dict[str, Any], max_ms: float) -> list[str]:
     return notes
 
 
-def check_fault_rules(rules: list) -> list[tuple[tuple, str]]:
-    """Scenario check: every rule parses and ids are unique; (path, message) per problem."""
-    problems = []
-    ids: set[str] = set()
-    for index, rule in enumerate(rules):
-        try:
-            parsed = parse_rule(rule, generated_id=f"fault-{index + 1}", origin="scenario")
-        except FaultError as exc:
-            problems.append(((index,), str(exc)))
-            continue
-        if parsed.id in ids:
-            problems.append(((index,), f"id: a rule with id {parsed.id!r} exists already"))
-        ids.add(parsed.id)
-    return problems
-
-
 class FaultBook:
     """A tenant's rules, in the order added, and the counter that names rules without an id."""
 
-    def __init__(self, hang_max_ms: float = DEFAULT_HANG_MAX_MS, max_rules: int = DEFAULT_MAX_RULES):
+    def __init__(self, hang_max_ms: float = DEFAULT_HANG_MAX_MS, max_rules: int = DEFAULT_MAX_RULES,
+                 schema: RuleSchema | None = None):
+        self.schema = schema or RuleSchema()
         self.hang_max_ms = hang_max_ms
         self.max_rules = max_rules
         self._rules: list[FaultRule] = []
@@ -264,8 +328,8 @@ class FaultBook:
 
     def add(self, data: Any, origin: str = "api") -> FaultRule:
         with self._lock:
-            rule = parse_rule(data, generated_id=f"fault-{next(self._ids)}", hang_max_ms=self.hang_max_ms,
-                              origin=origin)
+            rule = self.schema.parse(data, generated_id=f"fault-{next(self._ids)}", hang_max_ms=self.hang_max_ms,
+                                     origin=origin)
             if any(r.id == rule.id for r in self._rules):
                 raise FaultError(f"id: a rule with id {rule.id!r} exists already")
             if len(self._rules) >= self.max_rules:
@@ -323,9 +387,9 @@ class FaultBook:
             for name, value in counters.items():
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise FaultError(f"faults[{i}].{name}: expected a count of 0 or more, got {value!r}")
-            doc = {k: v for k, v in item.items() if k in RULE_SCHEMA["properties"]}
-            rule = parse_rule(doc, generated_id=f"fault-r{i + 1}", hang_max_ms=self.hang_max_ms,
-                              origin=item.get("origin", "api"))
+            doc = {k: v for k, v in item.items() if k in RULE_KEYS}
+            rule = self.schema.parse(doc, generated_id=f"fault-r{i + 1}", hang_max_ms=self.hang_max_ms,
+                                     origin=item.get("origin", "api"))
             rule.seen, rule.fired = counters["seen"], counters["fired"]
             if any(r.id == rule.id for r in rules):
                 raise FaultError(f"faults[{i}].id: a rule with id {rule.id!r} comes earlier in the list")

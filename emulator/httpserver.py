@@ -256,8 +256,9 @@ class HTTPServer:
         # A worker thread busy in pure Python (a first user-agent parse, a large export) hands the GIL
         # over only every switch interval, and an answer on another connection crosses threads a few
         # times: at CPython's default 5 ms, report/event waited 7.5 ms (median) beside a first
-        # api.video beacon; at 0.2 ms, 2.3 ms (`make bench`, "beside a slow request"). A process-wide
-        # setting: the server owns the process it serves from (a test session's, too: harmless).
+        # player beacon (its user agent parsed); at 0.2 ms, 2.3 ms (`make bench`, "beside a slow
+        # request"). A process-wide setting: the server owns the process it serves from (a test
+        # session's, too: harmless).
         if sys.getswitchinterval() > SWITCH_INTERVAL:
             sys.setswitchinterval(SWITCH_INTERVAL)
         loop = new_event_loop()

@@ -13,7 +13,7 @@ from typing import Any
 
 from .clock import Clock
 from .contract import Vendor
-from .faults import RULE_SCHEMA, FaultBook, check_fault_rules
+from .faults import FaultBook, RuleSchema
 from .journal import Journal, JournalBudget
 from .quota import Quota
 from .scenario import BudgetError, Scenario, ScenarioError, build_schema, parse_scenario, resolve
@@ -28,15 +28,22 @@ def scenario_sizers(vendors: Iterable[Vendor]) -> dict:
     return {v.name: v.generated_size for v in vendors if v.generated_size}
 
 
+def rule_schema(vendors: Iterable[Vendor]) -> RuleSchema:
+    """The fault rules these vendors answer: the shared kinds and each vendor's own."""
+    return RuleSchema({v.name: v.fault_kinds for v in vendors})
+
+
 def scenario_schema(vendors: Iterable[Vendor]) -> dict:
     """The JSON Schema of a scenario, with each vendor's section."""
-    return build_schema({v.name: v.scenario_schema for v in vendors}, RULE_SCHEMA)
+    vendors = list(vendors)
+    return build_schema({v.name: v.scenario_schema for v in vendors}, rule_schema(vendors).document)
 
 
 def scenario_checks(vendors: Iterable[Vendor]) -> dict:
     """Semantic checks per top-level section: each vendor's, and the fault rules."""
+    vendors = list(vendors)
     checks = {v.name: v.check_scenario for v in vendors if v.check_scenario}
-    checks["faults"] = check_fault_rules
+    checks["faults"] = rule_schema(vendors).check_rules
     return checks
 
 
@@ -68,6 +75,7 @@ class Emulator:
                  seed: int | None = None):
         self.vendors: dict[str, Vendor] = {v.name: v for v in vendors}
         self.settings = settings
+        self.rules = rule_schema(self.vendors.values())
         self.schema = scenario_schema(self.vendors.values())
         self.checks = scenario_checks(self.vendors.values())
         self.limits = scenario_limits(settings)
@@ -157,7 +165,7 @@ class Emulator:
     # -- tenants ---------------------------------------------------------------------------------
     def _new_tenant(self, name: str, loaded: LoadedScenario) -> Tenant:
         scenario = loaded.scenario
-        faults = FaultBook(self.settings.hang_max_ms, self.settings.max_fault_rules)
+        faults = FaultBook(self.settings.hang_max_ms, self.settings.max_fault_rules, self.rules)
         for rule in scenario.document.get("faults", []):
             faults.add(rule, origin="scenario")
         tenant = Tenant(name=name, loaded=loaded, clock=Clock.from_scenario(scenario.clock),

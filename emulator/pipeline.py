@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from .store import Tenant
 
 STATE_KEY = "emulator.state"
+#: the journal's ``api`` for a request on no vendor's path
+UNKNOWN_API = "unknown"
 TENANT_KEY = "emulator.tenant"
 SERVER_ERROR = "The emulator failed on this request; see its log."
 # Statuses whose headers Werkzeug adjusts (no body, no length): their answers go through a Response.
@@ -89,7 +91,7 @@ Early = Reply | VendorError | VendorFault
 
 def open_state(environ: dict, vendor: Vendor | None) -> RequestState:
     """The state of a request on a vendor (or unknown) path, left in the environ."""
-    state = RequestState(None, vendor, vendor.name if vendor else "unknown", time.perf_counter())
+    state = RequestState(None, vendor, vendor.name if vendor else UNKNOWN_API, time.perf_counter())
     environ[STATE_KEY] = state
     return state
 

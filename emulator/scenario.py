@@ -335,8 +335,8 @@ def _check_budget(data: dict, sizers: Mapping[str, Sizer], limits: Limits, loade
     path, largest = max(parts, key=lambda part: part[1])
     raise BudgetError([
         f"{loaded.source}:{_line_for(path, loaded.lines)}: {_format_path(path)}: the scenario would generate "
-        f"{total:,} records (23 Video history entries, api.video sessions and events, over all sites and "
-        f"videos), over the budget of {limits.max_generated:,}; the largest part is this one with {largest:,}. "
+        f"{total:,} records (history entries, sessions, events: every vendor section together), "
+        f"over the budget of {limits.max_generated:,}; the largest part is this one with {largest:,}. "
         f"Generate less{limits.generated_hint}"])
 
 

@@ -12,10 +12,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from emulator.app import create_app
-from emulator.faults import FaultBook, FaultError, parse_rule
+from emulator.faults import RATE_LIMIT, FaultBook, FaultError, RuleSchema, parse_rule
 from fakevendor import CORE_SCENARIO, FAKE_VENDOR
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+#: two vendors, one of them with a kind of its own
+RULES = RuleSchema({"apivideo": {"rate_limit": RATE_LIMIT}, "twentythree": {}})
 GET_ECHO = {"api": "apivideo", "method": "GET", "path": "/fake/echo", "params": {}, "headers": {}}
 
 
@@ -29,7 +31,7 @@ def select(book: FaultBook, draw=never, now: datetime = NOW, **request) -> str |
 
 
 def book_of(*rules: dict) -> FaultBook:
-    book = FaultBook()
+    book = FaultBook(schema=RULES)
     for rule in rules:
         book.add(rule)
     return book
@@ -115,7 +117,7 @@ def test_ids_are_generated_unique_and_checked():
 
 
 def test_remove_clear_and_the_rule_cap():
-    book = FaultBook(max_rules=2)
+    book = FaultBook(max_rules=2, schema=RULES)
     book.add(status(id="a"))
     book.add(status(id="b"))
     with pytest.raises(FaultError, match="holds 2 rules already"):
@@ -130,7 +132,7 @@ def test_export_and_load_keep_the_counters():
     book = book_of(status(id="twice", times=2, after=1))
     select(book)
     select(book)
-    again = FaultBook()
+    again = FaultBook(schema=RULES)
     again.load(book.export())
     assert again.export() == book.export()
     assert [select(again) for _ in range(2)] == ["twice", None]  # one of its two times was used
@@ -212,3 +214,22 @@ def test_a_reset_restarts_the_draws():
     first = run()
     client.post("/_emulator/reset")
     assert run() == first
+
+
+def test_a_vendor_kind_fires_only_on_its_vendor_and_is_refused_for_another():
+    """``rate_limit`` is apivideo's own here: with no ``api`` it is kept to apivideo's routes, and a rule
+    naming twentythree is refused when it is added (it could never fire)."""
+    book = book_of({"action": {"kind": "rate_limit"}})
+    assert select(book) == "fault-1"
+    assert select(book, api="twentythree") is None
+    with pytest.raises(FaultError, match="kind 'rate_limit' does not apply to twentythree routes"):
+        book.add({"match": {"api": "twentythree"}, "action": {"kind": "rate_limit"}})
+
+
+def test_the_vendor_names_come_from_the_schema():
+    """A name the app does not serve is refused; the app's own are accepted (no name is built in)."""
+    with pytest.raises(FaultError, match="match.api: expected one of fake, any"):
+        parse_rule({"match": {"api": "apivideo"}, "action": {"kind": "reset"}}, generated_id="g",
+                   schema=RuleSchema({"fake": {}}))
+    assert parse_rule({"match": {"api": "fake"}, "action": {"kind": "reset"}}, generated_id="g",
+                      schema=RuleSchema({"fake": {}})).apis == ("fake",)

@@ -85,8 +85,8 @@ def test_client_requests_with_a_typo_raises(live_server_factory):
     ({"match": {"path": "/x"}, "action": {"stauts": 503}},
      "action.stauts: unknown key 'stauts' (did you mean 'status'?)"),
     ({"action": {"status": 503}},
-     "action.kind is required: one of status, error, latency, rate_limit, reset, empty, truncate, slow_body, "
-     "hang (status=... alone implies kind 'status' in the Python client)"),
+     "action.kind is required: one of status, latency, reset, empty, truncate, slow_body, hang, error, "
+     "rate_limit (status=... alone implies kind 'status' in the Python client)"),
 ])
 def test_rules_that_never_fire_are_refused(web, rule, message):
     response = web.post("/_emulator/faults", json=rule)

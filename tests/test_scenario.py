@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.faults import RULE_SCHEMA, check_fault_rules
+from emulator.faults import RuleSchema
 from emulator.scenario import ScenarioError, build_schema, parse_scenario
 from fakevendor import FAKE_VENDOR
 
-SCHEMA = build_schema({"fake": FAKE_VENDOR.scenario_schema}, RULE_SCHEMA)
-CHECKS = {"faults": check_fault_rules}
+RULES = RuleSchema({"fake": {}})
+SCHEMA = build_schema({"fake": FAKE_VENDOR.scenario_schema}, RULES.document)
+CHECKS = {"faults": RULES.check_rules}
 
 
 def parse(text: str):

@@ -25,7 +25,7 @@ def alias_bomb(sites: int = 300, days: int = 3000) -> str:
 
 
 BUDGET_MESSAGE = ("bomb.yaml:5: twentythree.sites[0].history: the scenario would generate 54,000,000 records "
-                  "(23 Video history entries, api.video sessions and events, over all sites and videos), over "
+                  "(history entries, sessions, events: every vendor section together), over "
                   "the budget of 1,000,000; the largest part is this one with 180,000. Generate less, or raise "
                   "the budget: the max_generated setting (serve --max-generated N)")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import Vendor
+from ..faults import RATE_LIMIT
 from . import data_routes  # noqa: F401 - registers /data/* on the blueprint of routes.py
 from .backend import Backend
 from .collector import bp as collector_bp
@@ -40,5 +41,6 @@ VENDOR = Vendor(
     check_scenario=check_section,
     generated_size=generated_size,
     extra_blueprints=(collector_bp,),
+    fault_kinds={"rate_limit": RATE_LIMIT},  # the vendor's 429 with its X-RateLimit-* headers
     dashboard_panel=str(Path(__file__).with_name("dashboard") / "panel.js"),
 )

@@ -9,15 +9,19 @@ from flask import Flask
 from ..contract import Vendor
 from .guard import guard
 from .routes import bp
+from .vendor_routes import vendor_blueprint
 
 __all__ = ["bp", "init_control"]
 
 
 def init_control(app: Flask, vendors: Sequence[Vendor]) -> None:
-    """Register the control API on ``app``, with the guard in front of everything under /_emulator.
+    """Register the control API on ``app``, the vendors' control routes, and the guard before them all.
 
-    The guard is app-wide, so it runs before the blueprint's token check and also covers the
-    dashboard's blueprint and unknown paths under /_emulator (it returns at once for the others).
+    The guard is app-wide, so it runs before the token check and also covers the dashboard's
+    blueprint and unknown paths under /_emulator (it returns at once for the others).
     """
     app.before_request(guard)
     app.register_blueprint(bp)
+    for vendor in vendors:
+        if vendor.control_routes:
+            app.register_blueprint(vendor_blueprint(vendor))

@@ -13,7 +13,7 @@ Two attacks come from web pages the developer visits while the emulator runs:
 
 ``/_emulator/health`` and ``/_emulator/ready`` skip the ``Host`` check: they reveal no secret
 and change nothing, and orchestrators probe them by the machine's address (a Kubernetes probe
-sends ``Host: <pod IP>``). The vendor routes are not guarded: 23 Video picks its site by ``Host``.
+sends ``Host: <pod IP>``). The vendor routes are not guarded: a vendor may pick a site by ``Host``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The OpenAPI 3 document of the control API, joined by each vendor's own paths.
 
 Every control answer is described exactly (required keys, types, enums) so that a schema-driven
-fuzzer (tests/test_fuzz.py) checks something: the answers the routes give without fault rules.
-Schemas are OpenAPI 3.0 schema objects: the fault rule's JSON Schema (draft 2020-12: ``const``,
-``if``/``then``, numeric ``exclusiveMinimum``) is rewritten into that dialect here.
+fuzzer (tests/control/test_openapi.py) checks something: the answers the routes give without fault rules.
+Schemas are OpenAPI 3.0 schema objects: the fault kinds' JSON Schema fields (draft 2020-12:
+``const``, numeric ``exclusiveMinimum``) are rewritten into that dialect here. The vendors' names,
+fault kinds and routes come from their declarations (emulator.contract.Vendor).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..faults import TRANSPORT_KINDS
+from ..pipeline import UNKNOWN_API
 from ..tenancy import TENANT_HEADER
 
 if TYPE_CHECKING:
+    from ..faults import RuleSchema
     from ..instance import Emulator
 
 _REF = "#/components/schemas/"
@@ -30,12 +34,15 @@ _ERROR_DESCRIPTION = ("Bad control request: 400 bad parameter or body, 401 missi
                       "rule or bundled scenario, 405 method not allowed, 413 body over the size limit, "
                       "422 invalid scenario document (with `messages`)")
 INFO_DESCRIPTION = (
-    "Control API (/_emulator) and the emulated 23 Video and api.video routes, on one port.\n\n"
+    "Control API (/_emulator) and the emulated vendors' routes, on one port.\n\n"
     "The answers described are those given without fault rules: a `status` fault answers any status with "
-    "any body and a transport fault (reset, empty, truncate, slow_body, hang) damages the answer itself. "
-    "23 Video report and extract routes answer HTTP 200 for vendor errors too, in the envelope the request "
-    "asked for: XML by default, JavaScript `var NAME = {...}` with format=json, plain JSON with "
-    "format=json&raw, JSONP `CALLBACK({...});` with callback.")
+    "any body and a transport fault (reset, empty, truncate, slow_body, hang) damages the answer itself.")
+
+
+def info_description(emulator: Emulator) -> str:
+    """The shared description, then what each vendor says of its own routes (Vendor.openapi_description)."""
+    notes = [vendor.openapi_description for vendor in emulator.vendors.values() if vendor.openapi_description]
+    return "\n\n".join([INFO_DESCRIPTION, *notes])
 
 
 def _ref(name: str) -> dict:
@@ -83,7 +90,8 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-def control_paths() -> dict:
+def control_paths(apis: list[str]) -> dict:
+    """The control routes; ``apis`` are the values a journal entry's ``api`` takes (the vendors, unknown)."""
     rule_state = _ref("FaultRuleState")
     rule_doc = _ref("FaultRule")
     clock = _ref("Clock")
@@ -139,7 +147,7 @@ def control_paths() -> dict:
                        {"200": _json(_listing(_ref("JournalEntry")), headers={
                            "X-Emulator-Journal-Dropped": _counter_header("entries dropped past the journal cap")})},
                        params=[
-                           _query("api", {"type": "string", "enum": ["twentythree", "apivideo", "unknown"]}),
+                           _query("api", {"type": "string", "enum": apis}),
                            _query("method", _STR, "HTTP method, any case"),
                            _query("path", _STR, "glob"),
                            _query("status", {"type": "integer", "minimum": 0}, "HTTP status"),
@@ -157,7 +165,7 @@ def control_paths() -> dict:
                         {"201": _json({"oneOf": [rule_state, {"type": "array", "items": rule_state}]}, "Added")},
                         body={"application/json": {
                             "schema": {"oneOf": [rule_doc, {"type": "array", "items": rule_doc}]},
-                            "example": {"match": {"api": "twentythree", "path": "/api/analytics/report/play"},
+                            "example": {"match": {"method": "GET", "path": "/*"},
                                         "action": {"kind": "status", "status": 503}, "times": 1}}},
                         operation_id="control_add_faults"),
             "delete": _op("Remove every rule", {"200": _json(_listing(rule_state))},
@@ -214,34 +222,29 @@ def _oas30(node: Any) -> Any:
     return out
 
 
-def _fault_rule_schema() -> dict:
-    """faults.RULE_SCHEMA in OpenAPI 3.0: the action's ``if kind == K then ...`` as a oneOf per kind."""
-    from ..faults import RULE_SCHEMA
-
-    rule = _oas30({k: v for k, v in RULE_SCHEMA.items() if k != "properties"})
-    properties = {k: _oas30(v) for k, v in RULE_SCHEMA["properties"].items() if k != "action"}
-    actions = []
-    for branch in RULE_SCHEMA["properties"]["action"]["allOf"]:
-        kind = branch["if"]["properties"]["kind"]["const"]
-        then = branch["then"]
-        fields = {name: _oas30(schema) for name, schema in then["properties"].items() if name != "kind"}
-        actions.append({"type": "object", "title": kind, "required": ["kind", *then.get("required", [])],
-                        "properties": {"kind": {"type": "string", "enum": [kind]}, **fields},
-                        "additionalProperties": False})
-    properties["action"] = {"oneOf": actions}
+def fault_rule_schema(rules: RuleSchema) -> dict:
+    """The rule document in OpenAPI 3.0: the action as a oneOf, one object per kind (the app's kinds)."""
+    document = rules.document
+    rule = _oas30({k: v for k, v in document.items() if k != "properties"})
+    properties = {k: _oas30(v) for k, v in document["properties"].items() if k != "action"}
+    properties["action"] = {"oneOf": [
+        {"type": "object", "title": name, "required": ["kind", *kind.required],
+         "properties": {"kind": {"type": "string", "enum": [name]},
+                        **{field: _oas30(schema) for field, schema in kind.fields.items()}},
+         "additionalProperties": False}
+        for name, kind in rules.kinds.items()]}
     properties["until"] = {**properties.get("until", {}), "format": "date-time"}
     return {**rule, "properties": properties}
 
 
-def control_components() -> dict:
-    from ..faults import KINDS, TRANSPORT_KINDS
-
-    rule = _fault_rule_schema()
+def control_components(rules: RuleSchema, apis: list[str]) -> dict:
+    """The control API's schemas for an app with these fault rules and journal ``api`` values."""
+    rule = fault_rule_schema(rules)
     rule_props = rule["properties"]
     rule_state = _obj({
         "id": _STR, "match": rule_props["match"],
         "action": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string",
-                                                                                   "enum": list(KINDS)}}},
+                                                                                   "enum": list(rules.kinds)}}},
         "after": _COUNT, "probability": {"type": "number", "minimum": 0, "maximum": 1},
         "seen": _COUNT, "fired": _COUNT, "origin": {"type": "string", "description": "api or scenario"},
         "times": _COUNT, "until": _INSTANT, "spent": {"type": "boolean"},
@@ -251,7 +254,7 @@ def control_components() -> dict:
                   "offset_seconds": {"type": "number"}})
     entry = _obj({
         "id": {"type": "integer", "minimum": 1}, "time": _INSTANT,
-        "api": {"type": "string", "enum": ["twentythree", "apivideo", "unknown"]},
+        "api": {"type": "string", "enum": apis},
         "method": _STR, "path": _STR,
         "query": {"type": "object", "description": "one value as a string, a repeated one as a list",
                   "additionalProperties": {"oneOf": [_STR, {"type": "array", "items": _STR}]}},
@@ -297,15 +300,16 @@ def control_components() -> dict:
 
 def openapi_document(emulator: Emulator) -> dict:
     """Control routes plus every vendor's paths and components, in one OpenAPI 3.0 document."""
-    paths = control_paths()
-    schemas = control_components()
+    apis = [*emulator.vendors, UNKNOWN_API]
+    paths = control_paths(apis)
+    schemas = control_components(emulator.rules, apis)
     for vendor in emulator.vendors.values():
         paths.update(vendor.openapi_paths)
         schemas.update(vendor.openapi_components.get("schemas", vendor.openapi_components)
                        if vendor.openapi_components else {})
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Analytics API Emulator", "version": __version__, "description": INFO_DESCRIPTION},
+        "info": {"title": "Analytics API Emulator", "version": __version__, "description": info_description(emulator)},
         "paths": paths,
         "components": {"schemas": schemas},
     }

@@ -12,6 +12,7 @@ from ..context import current_emulator, current_tenant
 from ..faults import FaultError
 from ..hooks import control_error, require_control_token
 from ..jsonbody import JSONBodyError, loads
+from ..pipeline import UNKNOWN_API
 from ..scenario import BudgetError, ScenarioError, bundled_descriptions, bundled_names
 from ..store import TenantError
 from ..tenancy import TENANT_HEADER
@@ -145,7 +146,8 @@ def _refuse_mixed_form(document: Any) -> None:
     raise ControlError(
         f"ambiguous scenario body: {name!r} names a bundled scenario, but the body also has {extra} and no "
         f'scenario data. Send either {{"name": "{name}"}} (optionally with "seed") to load the bundled '
-        f"scenario, or a complete scenario document (with its twentythree / apivideo / faults sections, "
+        f"scenario, or a complete scenario document (with its {' / '.join([*current_emulator().vendors, 'faults'])} "
+        f"sections, "
         f"GET /_emulator/scenario shows the loaded one) to load it inline", status=422)
 
 
@@ -236,7 +238,7 @@ def refuse_unknown_args(allowed: tuple[str, ...]) -> None:
 
 def _api_filter(emulator) -> str | None:
     api = request.args.get("api") or None
-    allowed = [*emulator.vendors, "unknown"]  # "unknown": requests to paths no vendor owns
+    allowed = [*emulator.vendors, UNKNOWN_API]  # requests to paths no vendor owns
     if api is not None and api not in allowed:
         raise ControlError(f"api: expected one of {', '.join(allowed)}, got {api!r}")
     return api

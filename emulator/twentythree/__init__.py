@@ -2,9 +2,8 @@
 behind OAuth 1.0a read permission, /api/analytics/extract/{play-totals,play-details,photo-totals,
 embed-details} computed from the recorded reports and the scenario's seeded history.
 
-Exports ``VENDOR`` for the core (docs/ARCHITECTURE.md) and ``CONTROL_BLUEPRINT``, the
-``/_emulator/twentythree`` listing of recorded reports (also registered through
-``VENDOR.extra_blueprints``).
+Exports ``VENDOR`` for the app (docs/ARCHITECTURE.md); its control route
+``/_emulator/twentythree/reports`` lists the recorded reports.
 """
 
 from __future__ import annotations
@@ -14,15 +13,17 @@ from typing import Any
 
 from ..clock import Clock
 from ..contract import Vendor
+from ..faults import RATE_LIMIT, FaultKind
 from .backend import DEFAULT_CAP, Backend
-from .control import control_bp
+from .constants import NAME
+from .control import CONTROL_ROUTES
 from .history import history_size
 from .openapi import openapi_components, openapi_paths
-from .routes import HOT_ROUTES, NAME, bp, error_response, fault_response
+from .routes import HOT_ROUTES, bp, error_response, fault_response
 from .schema import SECTION_SCHEMA
 from .sites import Sites, build_sites, check_section
 
-__all__ = ["CONTROL_BLUEPRINT", "VENDOR"]
+__all__ = ["VENDOR"]
 
 
 def owns_path(path: str) -> bool:
@@ -50,8 +51,6 @@ def new_backend(prepared: Sites, tenant: Any) -> Backend:
     return Backend(prepared, getattr(tenant, "lock", None), getattr(journal, "cap", DEFAULT_CAP))
 
 
-CONTROL_BLUEPRINT = control_bp
-
 VENDOR = Vendor(
     name=NAME,
     blueprint=bp,
@@ -63,9 +62,16 @@ VENDOR = Vendor(
     fault_response=fault_response,
     openapi_paths=openapi_paths(),
     openapi_components=openapi_components(),
+    openapi_description=("23 Video report and extract routes answer HTTP 200 for vendor errors too, in the envelope "
+                         "the request asked for: XML by default, JavaScript `var NAME = {...}` with format=json, "
+                         "plain JSON with format=json&raw, JSONP `CALLBACK({...});` with callback."),
     check_scenario=check_section,
     generated_size=generated_size,
-    extra_blueprints=(control_bp,),
+    control_routes=CONTROL_ROUTES,
     hot_routes=HOT_ROUTES,
+    # "error": the HTTP 200 error envelope with the rule's code and message (fault_answer in routes.py)
+    fault_kinds={"error": FaultKind({"code": {"type": "string", "minLength": 1}, "message": {"type": "string"}},
+                                    ("code",)),
+                 "rate_limit": RATE_LIMIT},
     dashboard_panel=str(Path(__file__).with_name("dashboard") / "panel.js"),
 )

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from ..exchange import VendorRequest
 from .backend import Backend
+from .constants import NAME
 from .oauth import ANONYMOUS, Principal, SignedRequest, authenticate
 from .sites import Site
 
@@ -69,7 +70,7 @@ def authenticate_request(request: VendorRequest, site: Site, *, remember: bool =
             request.environ[_ENVIRON_KEY] = principal
         return principal
     tenant = request.tenant
-    backend: Backend | None = tenant.backend("twentythree") if remember else None
+    backend: Backend | None = tenant.backend(NAME) if remember else None
     principal = authenticate(signed_request(request), domain=site.domain, consumer_secret=site.consumer_secret,
                              credential=site.credential, now=request.now or tenant.now(), nonces=backend)
     if remember:
@@ -94,7 +95,7 @@ def peek_principal(request: VendorRequest) -> Principal:
     if request.tenant is None:  # no valid tenant (or the request was refused before it was looked up)
         return ANONYMOUS
     try:
-        backend: Backend = request.tenant.backend("twentythree")
+        backend: Backend = request.tenant.backend(NAME)
         return authenticate_request(request, backend.sites.for_host(request.host), remember=False)
     except Exception:  # noqa: BLE001 - an error page must render whatever the request holds
         return ANONYMOUS

@@ -27,6 +27,7 @@ from ..store import TenantError
 from . import extract
 from .auth import authenticate_request, peek_principal
 from .backend import Backend
+from .constants import NAME
 from .errors import ApiError, InsufficientLevel, InvalidInput, InvalidSignature, VendorError
 from .oauth import Principal, level_at_least
 from .params import check_limits
@@ -34,7 +35,6 @@ from .render import Answer, Envelope, choose_envelope, reply
 from .reports import Accepted, Caller, batch_answer, parse_batch, success, validate, validate_batch
 from .sites import Site
 
-NAME = "twentythree"
 PREFIX = "/api/analytics/report"
 EXTRACT_PREFIX = "/api/analytics/extract"
 NO_XML = ("Analytics extraction endpoints do not support XML output formatting: ask for format=json "

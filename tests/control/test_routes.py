@@ -327,3 +327,29 @@ def test_state_import_refuses_duplicate_fault_ids(core_client):
     state["faults"] = [rule, rule]
     response = core_client.put("/_emulator/state", json=state)
     assert response.status_code == 400 and "same" in response.json["error"]
+
+
+def test_fault_rules_know_the_served_vendors_only(core_client):
+    """Only the fake vendor is served: a rule for it is accepted, one for a vendor not served refused."""
+    added = core_client.post("/_emulator/faults", json={"match": {"api": "fake"}, "action": {"kind": "reset"}})
+    assert added.status_code == 201
+    refused = core_client.post("/_emulator/faults", json={"match": {"api": "apivideo"}, "action": {"kind": "reset"}})
+    assert refused.status_code == 400
+    assert refused.get_json() == {"error": 'match.api: expected one of fake, any, got "apivideo"'}
+
+
+def test_a_vendor_kind_for_a_vendor_without_it_is_refused_when_added():
+    """23 Video's ``error`` kind cannot fire on api.video: refused at POST, not accepted and failing later."""
+    client = create_app("default").test_client()
+    refused = client.post("/_emulator/faults", json={"match": {"api": "apivideo"}, "action": {"kind": "error",
+                                                                                             "code": "x"}})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"].startswith(
+        "action.kind: kind 'error' does not apply to apivideo routes (it is a fault kind of twentythree; "
+        "apivideo answers status, latency, reset, empty, truncate, slow_body, hang, rate_limit)")
+    # without ``api`` the rule is 23 Video's: an api.video request goes through, a 23 Video one gets the envelope
+    assert client.post("/_emulator/faults", json={"action": {"kind": "error", "code": "boom"}}).status_code == 201
+    assert client.post("/auth/api-key", json={"apiKey": "nope"}).status_code != 200  # the vendor's own answer
+    assert client.get("/_emulator/requests").get_json()["items"][-1]["fault"] is None
+    answer = client.get("/api/analytics/report/event?photo_id=1&event=x&format=json&raw")
+    assert answer.status_code == 200 and b'"boom"' in answer.data

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from emulator.context import current_tenant
 from emulator.contract import Vendor
+from emulator.faults import RATE_LIMIT
 
 bp = Blueprint("fake", __name__)
 
@@ -63,6 +64,7 @@ FAKE_VENDOR = Vendor(
     new_backend=FakeBackend,
     error_response=_error,
     fault_response=_fault,
+    fault_kinds={"rate_limit": RATE_LIMIT},
 )
 
 
