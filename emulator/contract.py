@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Blueprint
 
@@ -16,9 +16,35 @@ from .faults import FaultKind
 
 if TYPE_CHECKING:
     from werkzeug.datastructures import MultiDict
+    from werkzeug.wrappers import Response
 
     from .exchange import Reply, VendorRequest
-    from .store import Tenant
+    from .scenario import Scenario
+    from .store import Tenant, VendorBackend
+
+
+class Prepare(Protocol):
+    """Once per scenario load: the vendor's immutable data from its section (generation, indexes)."""
+
+    def __call__(self, section: dict | None, scenario: Scenario) -> Any: ...
+
+
+class NewBackend(Protocol):
+    """Per tenant and on every reset: its empty mutable state over the prepared data (cheap)."""
+
+    def __call__(self, prepared: Any, tenant: Tenant) -> VendorBackend: ...
+
+
+class ErrorResponse(Protocol):
+    """The vendor's HTTP error format (routing 404/405, 413, ``status`` faults) for the Flask request."""
+
+    def __call__(self, status: int, detail: str | None) -> Response: ...
+
+
+class FaultResponse(Protocol):
+    """The answer of one of the vendor's own fault kinds (``Vendor.fault_kinds``); None: not its kind."""
+
+    def __call__(self, action: dict) -> Response | None: ...
 
 
 @dataclass(frozen=True)
@@ -67,18 +93,19 @@ class Vendor:
     blueprint: Blueprint
     owns_path: Callable[[str], bool]
     scenario_schema: dict
-    prepare: Callable[[Any, Any], Any]
-    new_backend: Callable[[Any, Any], Any]
-    error_response: Callable[[int, str | None], Any]
-    fault_response: Callable[[dict], Any]
+    prepare: Prepare
+    new_backend: NewBackend
+    error_response: ErrorResponse
+    fault_response: FaultResponse
     openapi_paths: dict = field(default_factory=dict)
     openapi_components: dict = field(default_factory=dict)
     #: a paragraph for the OpenAPI document's description: what is particular to this vendor's answers
     openapi_description: str = ""
-    check_scenario: Callable[[dict], list] | None = None
+    #: semantic checks of the section jsonschema cannot express: (path in the section, message) per problem
+    check_scenario: Callable[[dict], list[tuple[tuple, str]]] | None = None
     #: (path in the section, records) per part of a valid section that generates data (the scenario budget)
-    generated_size: Callable[[dict], list] | None = None
-    extra_blueprints: tuple = ()
+    generated_size: Callable[[dict], list[tuple[tuple, int]]] | None = None
+    extra_blueprints: tuple[Blueprint, ...] = ()
     hot_routes: HotRoutes | None = None
     #: routes of the vendor under /_emulator/<name> (a listing of what was recorded), mounted by the control plane
     control_routes: tuple[ControlRoute, ...] = ()

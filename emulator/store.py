@@ -9,12 +9,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .clock import Clock
 from .faults import FaultBook
 from .journal import Journal
+from .quota import Quota
 from .scenario import Scenario
+from .settings import Settings
 
 DEFAULT_TENANT = "default"
 TENANT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -22,6 +24,20 @@ TENANT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 class TenantError(ValueError):
     """A tenant name that cannot be used."""
+
+
+class VendorBackend(Protocol):
+    """One vendor's mutable state in a tenant (recorded reports, tokens, ingested sessions).
+
+    ``export``/``load`` are GET/PUT /_emulator/state (JSON-serialisable, inverse of each other);
+    ``counts`` is what GET /_emulator/ready shows of it.
+    """
+
+    def export(self) -> dict[str, Any]: ...
+
+    def load(self, data: dict[str, Any]) -> None: ...
+
+    def counts(self) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True)
@@ -47,11 +63,11 @@ class Tenant:
     clock: Clock
     journal: Journal
     faults: FaultBook
-    backends: dict[str, Any]
+    backends: dict[str, VendorBackend]
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: the app's Settings, and its process-wide quotas (emulator/quota.py), for the vendors' backends
-    settings: Any = None
-    quotas: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=lambda: Settings())
+    quotas: dict[str, Quota] = field(default_factory=dict)
     _randoms: dict[str, random.Random] = field(default_factory=dict)
 
     @property
@@ -62,7 +78,7 @@ class Tenant:
         """The emulator clock's current instant (aware UTC datetime)."""
         return self.clock.now()
 
-    def backend(self, vendor: str) -> Any:
+    def backend(self, vendor: str) -> Any:  # Any: each vendor knows its own backend's class
         return self.backends[vendor]
 
     def random(self, purpose: str) -> random.Random:

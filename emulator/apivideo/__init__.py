@@ -7,10 +7,10 @@ README.md, "Fidelity notes".
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ..contract import Vendor
 from ..faults import RATE_LIMIT
+from ..store import Tenant
 from . import data_routes  # noqa: F401 - registers /data/* on the blueprint of routes.py
 from .backend import Backend
 from .collector import bp as collector_bp
@@ -22,9 +22,9 @@ from .schema import SECTION_SCHEMA, check_section, generated_size
 __all__ = ["VENDOR"]
 
 
-def new_backend(prepared: Prepared, tenant: Any) -> Backend:
+def new_backend(prepared: Prepared, tenant: Tenant) -> Backend:
     """A tenant's empty token store, rate windows and ingested sessions (cheap: nothing copied)."""
-    return Backend(prepared, tenant)
+    return Backend(prepared, tenant.name, tenant.settings.max_tokens, tenant.quotas)
 
 
 VENDOR = Vendor(

@@ -10,9 +10,11 @@ import hashlib
 import hmac
 import json
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..quota import Quota
 from .ingest import IngestStore
 from .models import ApiKey, Prepared
 
@@ -97,18 +99,17 @@ def _b64(data: bytes) -> str:
 class Backend:
     """Tokens (access and refresh), per-key sliding windows and the collector's sessions of one tenant."""
 
-    def __init__(self, prepared: Prepared, tenant: Any) -> None:
+    def __init__(self, prepared: Prepared, tenant_name: str = "default", max_tokens: int = DEFAULT_MAX_TOKENS,
+                 quotas: Mapping[str, Quota] | None = None) -> None:
         self.prepared = prepared
-        self.tenant_name = str(getattr(tenant, "name", "default"))
+        self.tenant_name = tenant_name
         self._secret = hashlib.blake2b(f"{prepared.seed}".encode(), digest_size=32,
                                        person=b"apivideo-tokens").digest()
-        settings = getattr(tenant, "settings", None)
-        max_tokens = getattr(settings, "max_tokens", DEFAULT_MAX_TOKENS)
         self.issued = 0
         self.access = TokenStore(max_tokens)  # access token -> api key, expiring after TOKEN_LIFETIME_S
         self.refresh = TokenStore(max_tokens)  # refresh token -> api key, single use
         self.windows: dict[str, deque[int]] = {}  # api key -> ms of the counted requests
-        self.ingest = IngestStore(prepared, self.tenant_name, tenant)
+        self.ingest = IngestStore(prepared, self.tenant_name, quotas or {})
 
     # --- tokens ----------------------------------------------------------------------------
     def _jwt(self, key: ApiKey, now_ms: int, jti: str) -> str:

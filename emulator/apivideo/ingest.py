@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..quota import unlimited_share
+from ..quota import Quota, unlimited_share
 from .beacons import VIDEO, Beacon, BeaconEvent
 from .ids import DOMAIN, session_id_of
 from .models import ExplicitSession, Prepared
@@ -98,10 +98,10 @@ class IngestedSession:
 class IngestStore:
     """A tenant's ingested sessions, by id and by video / live stream, and its id counter."""
 
-    def __init__(self, prepared: Prepared, tenant_name: str, tenant: Any = None) -> None:
+    def __init__(self, prepared: Prepared, tenant_name: str, quotas: Mapping[str, Quota] | None = None) -> None:
         self.prepared = prepared
         self.tenant_name = tenant_name
-        quotas = getattr(tenant, "quotas", None) or {}
+        quotas = quotas or {}
         # process-wide budgets shared with every other tenant (emulator/quota.py)
         self.session_share = quotas["ingested_sessions"].share(self) if "ingested_sessions" in quotas \
             else unlimited_share()

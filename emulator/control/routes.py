@@ -83,10 +83,7 @@ def health() -> Response:
 def ready() -> Response:
     emulator = current_emulator()
     tenant = current_tenant()
-    counts = {}
-    for name, backend in tenant.backends.items():
-        count = getattr(backend, "counts", None)
-        counts[name] = count() if callable(count) else {}
+    counts = {name: backend.counts() for name, backend in tenant.backends.items()}
     return jsonify(status="ready", scenario=tenant.scenario.name, seed=tenant.scenario.seed, tenant=tenant.name,
                    tenants=len(emulator.store), counts=counts)
 

@@ -14,7 +14,8 @@ from typing import Any
 from ..clock import Clock
 from ..contract import Vendor
 from ..faults import RATE_LIMIT, FaultKind
-from .backend import DEFAULT_CAP, Backend
+from ..store import Tenant
+from .backend import Backend
 from .constants import NAME
 from .control import CONTROL_ROUTES
 from .history import history_size
@@ -45,10 +46,9 @@ def generated_size(section: dict) -> list[tuple[tuple, int]]:
     return [(("sites", i, "history"), history_size(site)) for i, site in enumerate(section.get("sites") or ())]
 
 
-def new_backend(prepared: Sites, tenant: Any) -> Backend:
+def new_backend(prepared: Sites, tenant: Tenant) -> Backend:
     """A tenant's empty report store, guarded by the tenant's lock and bounded like its journal."""
-    journal = getattr(tenant, "journal", None)
-    return Backend(prepared, getattr(tenant, "lock", None), getattr(journal, "cap", DEFAULT_CAP))
+    return Backend(prepared, tenant.lock, tenant.journal.cap)
 
 
 VENDOR = Vendor(
