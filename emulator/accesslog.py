@@ -4,7 +4,7 @@ A WSGI wrapper outside everything else (tenant prefix, transport faults), so the
 the client saw: the path as sent, the status (none when a fault drops the connection), the fault
 rule that fired, and the duration (as the journal counts it: the app's time plus a latency fault's
 delay, which the server adds on the wire). It reads the fault from the request's pipeline state
-(emulator.hooks); it changes nothing in the request or the answer.
+(emulator.flask_pipeline); it changes nothing in the request or the answer.
 """
 
 from __future__ import annotations

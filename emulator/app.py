@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import accesslog, hooks
+from . import accesslog, flask_pipeline
 from .contract import Vendor
 from .control import init_control
 from .instance import Emulator
@@ -103,7 +103,7 @@ def create_app(scenario: Any = "default", *, seed: int | None = None,
     vendors = list(all_vendors() if vendors is None else vendors)
     emulator = Emulator(vendors, options, scenario, seed)
     app.extensions["emulator"] = emulator
-    hooks.init_app(app)
+    flask_pipeline.init_app(app)
     for vendor in vendors:
         app.register_blueprint(vendor.blueprint)
         for blueprint in vendor.extra_blueprints:

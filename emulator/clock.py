@@ -59,10 +59,6 @@ class Clock:
             return frozen
         return datetime.now(timezone.utc) + self.offset
 
-    def monotonic(self) -> float:
-        """Seconds on the emulator time line, for windows and expiries."""
-        return self.now().timestamp()
-
     def freeze(self, instant: datetime) -> None:
         with self._lock:
             self.frozen_at = instant.astimezone(timezone.utc)

@@ -2,7 +2,7 @@
 
 Both ways a vendor request is served go through the functions here, so each step exists once:
 
-* Flask (every route): ``emulator.hooks`` calls :func:`begin` before the view and :func:`journal`
+* Flask (every route): ``emulator.flask_pipeline`` calls :func:`begin` before the view and :func:`journal`
   after it.
 * The hot paths (routes a vendor declares in ``Vendor.hot_routes``): :class:`HotPaths`, the WSGI
   layer ``create_app`` puts in front of Flask's ``wsgi_app``, recognises the path and method and

@@ -90,7 +90,7 @@ def _fail(what: str, exc: Exception) -> NoReturn:
     pytest.fail(f"analytics-emulator: {what}: {messages[0]}{more}", pytrace=False)
 
 
-class _Runtime:
+class _SessionEmulator:
     """The session's emulator (one per xdist worker): app, server and client made on first use."""
 
     def __init__(self, config: pytest.Config, settings: dict[str, Any]) -> None:
@@ -256,14 +256,15 @@ def analytics_emulator_settings() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def _analytics_emulator_runtime(pytestconfig: pytest.Config,
-                                analytics_emulator_settings: dict[str, Any]) -> Iterator[_Runtime]:
-    runtime = _Runtime(pytestconfig, analytics_emulator_settings)
+                                analytics_emulator_settings: dict[str, Any]) -> Iterator[_SessionEmulator]:
+    runtime = _SessionEmulator(pytestconfig, analytics_emulator_settings)
     yield runtime
     runtime.close()
 
 
 @pytest.fixture
-def analytics_emulator(request: pytest.FixtureRequest, _analytics_emulator_runtime: _Runtime) -> AnalyticsEmulator:
+def analytics_emulator(request: pytest.FixtureRequest,
+                       _analytics_emulator_runtime: _SessionEmulator) -> AnalyticsEmulator:
     """The session's emulator served over HTTP, reset for this test."""
     runtime = _analytics_emulator_runtime
     client = runtime.client
@@ -274,7 +275,8 @@ def analytics_emulator(request: pytest.FixtureRequest, _analytics_emulator_runti
 
 
 @pytest.fixture
-def analytics_emulator_app(request: pytest.FixtureRequest, _analytics_emulator_runtime: _Runtime) -> EmulatorApp:
+def analytics_emulator_app(request: pytest.FixtureRequest,
+                           _analytics_emulator_runtime: _SessionEmulator) -> EmulatorApp:
     """The session's emulator as a Flask app for in-process tests, reset for this test.
 
     For pytest-flask's ``client``: ``@pytest.fixture def app(analytics_emulator_app): return analytics_emulator_app``.

@@ -22,7 +22,7 @@ from .jsonbody import DEFAULT_MAX_DEPTH
 
 BUNDLED_DIR = Path(__file__).parent / "scenarios"
 
-Path_ = tuple  # a JSON path: keys and indexes
+JSONPath = tuple  # a JSON path: keys and indexes
 MAX_NODES = 50_000  # values in one scenario document (aliases expanded); the bundled ones have a few hundred
 MAX_MESSAGES = 100  # problems reported for one document; past them only how many more there were
 MORE_COUNTED = 10_000  # problems counted past MAX_MESSAGES before saying "at least"
@@ -81,8 +81,8 @@ class Scenario:
 class _Loaded:
     data: Any
     source: str = "<document>"
-    lines: dict[Path_, int] = field(default_factory=dict)
-    texts: dict[Path_, str] = field(default_factory=dict)
+    lines: dict[JSONPath, int] = field(default_factory=dict)
+    texts: dict[JSONPath, str] = field(default_factory=dict)
     nodes: int = 0
     max_depth: int = DEFAULT_MAX_DEPTH
     max_nodes: int = MAX_NODES
@@ -165,7 +165,7 @@ def _load_yaml(text: str, source: str, max_depth: int = DEFAULT_MAX_DEPTH, max_n
         loader.dispose()
 
 
-def _construct(loader: _Loader, node: yaml.Node, path: Path_, out: _Loaded) -> Any:
+def _construct(loader: _Loader, node: yaml.Node, path: JSONPath, out: _Loaded) -> Any:
     out.nodes += 1
     if out.nodes > out.max_nodes:  # aliases can expand a small file into billions of nodes
         raise ScenarioError([f"{out.source}:{node.start_mark.line + 1}: more than {out.max_nodes:,} values "
@@ -220,7 +220,7 @@ _TYPE_WORDS = {"integer": "an integer", "string": "a string", "number": "a numbe
                "object": "a mapping", "array": "a list", "null": "nothing"}
 
 
-def _message(error) -> tuple[Path_, str]:
+def _message(error) -> tuple[JSONPath, str]:
     """Turn a jsonschema error into (path, a sentence a person can act on)."""
     path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -245,7 +245,7 @@ def _message(error) -> tuple[Path_, str]:
     return path, error.message
 
 
-def _line_for(path: Path_, lines: Mapping[Path_, int]) -> int:
+def _line_for(path: JSONPath, lines: Mapping[JSONPath, int]) -> int:
     while path and path not in lines:
         path = path[:-1]
     return lines.get(path, 1)
@@ -306,9 +306,9 @@ def build_schema(sections: Mapping[str, dict], fault_schema: dict) -> dict:
 Checker = Callable[[dict], list]
 
 
-def _first_problems(errors: Iterable, limit: int) -> tuple[list[tuple[Path_, str]], int, bool]:
+def _first_problems(errors: Iterable, limit: int) -> tuple[list[tuple[JSONPath, str]], int, bool]:
     """The first ``limit`` schema problems, how many more were counted, and whether counting stopped early."""
-    problems: list[tuple[Path_, str]] = []
+    problems: list[tuple[JSONPath, str]] = []
     more = 0
     for error in errors:
         if len(problems) < limit:

@@ -188,4 +188,4 @@ def test_the_rule_sees_a_cycle_and_a_forbidden_import() -> None:
     """The checks above can fail: a made-up graph with a cycle, and a machinery -> vendor import."""
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert layer("emulator.journal") == "machinery" and "vendor" not in ALLOWED["machinery"]
-    assert vendor_of("emulator.apivideo.ids") != vendor_of("emulator.twentythree.sites")
+    assert vendor_of("emulator.apivideo.ids") != vendor_of("emulator.twentythree.models")

@@ -14,9 +14,10 @@ from ..store import Tenant
 from . import data_routes  # noqa: F401 - registers /data/* on the blueprint of routes.py
 from .backend import Backend
 from .collector import bp as collector_bp
+from .constants import NAME
 from .models import Prepared, prepare
 from .openapi import openapi_components, openapi_paths
-from .routes import NAME, bp, error_response, fault_response, owns_path
+from .routes import bp, error_response, fault_response, owns_path
 from .schema import SECTION_SCHEMA, check_section, generated_size
 
 __all__ = ["VENDOR"]

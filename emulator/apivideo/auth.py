@@ -8,13 +8,13 @@ import base64
 import binascii
 
 from .backend import Backend
-from .models import ApiKey
-from .problems import (
+from .errors import (
     InvalidAccessToken,
     InvalidApiKey,
     InvalidAuthorizationHeader,
     MissingAuthorizationHeader,
 )
+from .models import ApiKey
 
 MAX_HEADER = 8192
 

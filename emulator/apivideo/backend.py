@@ -19,7 +19,6 @@ from .ingest import IngestStore
 from .models import ApiKey, Prepared
 
 #: the vendor's name: the core's backend key, the journal's ``api``, the fault match ``api``
-NAME = "apivideo"
 TOKEN_LIFETIME_S = 3600
 REFRESH_PREFIX = "def50200"
 DEFAULT_MAX_TOKENS = 500  # live access tokens, and unused refresh tokens, per tenant

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..jsonbody import DEFAULT_MAX_DEPTH, JSONBodyError, loads
+from .constants import LIVE, VIDEO
+from .errors import AttributeInvalid, AttributeRequired, Problem
 from .ids import ALPHABET, DIGITS, PREFIX
-from .problems import AttributeInvalid, AttributeRequired, Problem
 from .schema import EVENT_TYPES, ID_PATTERN
 from .timefmt import iso_ms, parse_ms
 
-VIDEO, LIVE = "video", "live"  # the same names as models.VIDEO / models.LIVE
 ID_FIELD = {VIDEO: "video_id", LIVE: "live_stream_id"}
 MAX_EVENTS = 1000
 MAX_METADATA = 64

@@ -17,10 +17,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..context import current_emulator, current_tenant
-from .backend import NAME, Backend
-from .beacons import ID_FIELD, LIVE, VIDEO, Beacon, load_body, parse_beacon
-from .problems import AttributeInvalid, Problem, dumps, render
+from .backend import Backend
+from .beacons import ID_FIELD, Beacon, load_body, parse_beacon
+from .constants import LIVE, NAME, VIDEO
+from .errors import AttributeInvalid, Problem, render
 from .referrers import split_referrer
+from .render import to_json
 from .timefmt import to_ms
 from .useragents import warm_up_in_background
 from .viewers import platform, profile, viewer_address
@@ -100,7 +102,7 @@ def _collect(kind: str) -> Response:
     viewer = _viewer(backend.prepared.collector, kind == LIVE, beacon.referrer)
     with tenant.lock:
         session_id = backend.ingest.record(beacon, viewer, to_ms(tenant.now()))
-    return Response(dumps({"session": session_id}), mimetype="application/json")
+    return Response(to_json({"session": session_id}), mimetype="application/json")
 
 
 @bp.route("/vod", methods=["POST", "OPTIONS"], provide_automatic_options=False)
@@ -136,4 +138,4 @@ def collect_watch() -> Response:
         beacon = Beacon(kind, batch.mid, session_id, batch.sent_ms, loaded, batch.referrer, (),
                         tuple(to_v1(batch.events, recorded)))
         backend.ingest.record(beacon, viewer, to_ms(tenant.now()))
-    return Response(dumps({"session": session_id}), mimetype="application/json")
+    return Response(to_json({"session": session_id}), mimetype="application/json")

@@ -14,11 +14,11 @@ from urllib.parse import unquote
 
 from dateutil.relativedelta import relativedelta
 
-from .data_problems import InvalidQueryParameter, not_expected, one_of
+from .data_errors import InvalidQueryParameter, not_expected, one_of
 from .dimensions import CONTINENTS, is_country_code
+from .errors import AttributeInvalid, OutOfRange
 from .metrics import DAY_MS, FILTER_FIELDS, Filters, Window
 from .pagination import PageRequest, parse_page_request
-from .problems import AttributeInvalid, OutOfRange
 from .timefmt import to_ms
 
 VIEW_DURATION_VALUES = ("3s", "5s", "10s", "30s")

@@ -13,13 +13,13 @@ from urllib.parse import quote
 from flask import Response, request
 
 from ..context import current_tenant
+from .data_errors import InvalidAttribute, UnrecognizedDataUrl
 from .data_params import SANDBOX_MS, DataQuery, atom, read_query, retention_floor
-from .data_problems import InvalidAttribute, UnrecognizedDataUrl
 from .facts import SessionFacts, all_facts
 from .metrics import BREAKDOWN_FIELDS, Measure, Window, buckets, sort_rows, timeseries, value
 from .models import ApiKey
 from .pagination import page_bounds, pagination
-from .problems import dumps
+from .render import to_json
 from .routes import KEY_KEY, authorized, backend_and_now, bp
 
 #: metric -> the aggregations the vendor documents for it (play/sum: its overview page's example)
@@ -86,7 +86,7 @@ def _timeframe(q: DataQuery) -> dict[str, str]:
 
 
 def _json(payload: Any) -> Response:
-    return Response(dumps(payload), mimetype="application/json")
+    return Response(to_json(payload), mimetype="application/json")
 
 
 def _paged(context: dict, rows: list[dict], q: DataQuery) -> Response:

@@ -13,7 +13,8 @@ import functools
 
 import pycountry
 
-UNKNOWN = "unknown"
+from .constants import UNKNOWN
+
 #: GeoNames' continent of every ISO 3166 country (countryInfo.txt), by continent; OC is the vendor's AZ
 _GEONAMES_CONTINENTS = {
     "AF": "AO BF BI BJ BW CD CF CG CI CM CV DJ DZ EG EH ER ET GA GH GM GN GQ GW KE KM LR LS LY MA MG ML MR MU "

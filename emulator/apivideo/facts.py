@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import dimensions as dims
+from .constants import LIVE
 from .ingest import IngestedSession
-from .models import LIVE, ExplicitSession, Prepared, Source
+from .models import ExplicitSession, Prepared, Source
 from .timefmt import parse_ms
 
 VIEW_DURATIONS = (3, 5, 10, 30)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .ids import SessionIdCodec
 from .period import Period
 from .pools import Pools
-from .problems import dumps
+from .render import to_json
 from .timefmt import iso_ms
 
 NULL_CITY_RATE = 0.06
@@ -216,7 +216,7 @@ class GeneratedSessions:
             if text is not None:
                 self._rendered.move_to_end(i)
                 return text
-        text = dumps(self.render(i))
+        text = to_json(self.render(i))
         with self._rendered_lock:
             self._rendered[i] = text
             if len(self._rendered) > RENDER_CACHE_SIZE:

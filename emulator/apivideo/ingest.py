@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..quota import Quota, unlimited_share
-from .beacons import VIDEO, Beacon, BeaconEvent
+from .beacons import Beacon, BeaconEvent
+from .constants import VIDEO
+from .errors import AttributeInvalid
 from .ids import DOMAIN, session_id_of
 from .models import ExplicitSession, Prepared
-from .problems import AttributeInvalid
 from .schema import EVENT_TYPES
 from .timefmt import iso_ms
 

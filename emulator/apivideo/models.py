@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import workload
+from .constants import LIVE, VIDEO
 from .generate import GeneratedSessions, GenerateSpec
 from .ids import SessionIdCodec
 from .period import Period, parse_period
 from .pools import Pools, build_pools
-from .problems import dumps
+from .render import to_json
 from .timefmt import iso_ms, parse_ms
 from .viewers import CollectorSettings, read_collector
 
-VIDEO, LIVE = "video", "live"
 ENVIRONMENT_LIMITS = {"sandbox": 100, "production": 500}
 WINDOW_SECONDS = 60
 MEMO_SIZE = 16
@@ -133,26 +133,11 @@ class Selection:
         g = start - e
         while len(out) < stop - start:
             if self._explicit_before(e, g):
-                out.append(dumps(self.explicit[e].body))
+                out.append(to_json(self.explicit[e].body))
                 e += 1
             else:
                 assert self.generated is not None
                 out.append(self.generated.render_json(self.indexes[g]))
-                g += 1
-        return out
-
-    def page(self, start: int, stop: int) -> list[Mapping[str, Any]]:
-        """Merged sessions ``[start, stop)`` rendered in the vendor's shape."""
-        out: list[Mapping[str, Any]] = []
-        e = self._split(start) if self.explicit and start < stop else 0
-        g = start - e
-        while len(out) < stop - start:
-            if self._explicit_before(e, g):
-                out.append(self.explicit[e].body)
-                e += 1
-            else:
-                assert self.generated is not None
-                out.append(self.generated.render(self.indexes[g]))
                 g += 1
         return out
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .problems import AttributeInvalid, OutOfRange, Problem
+from .errors import AttributeInvalid, OutOfRange, Problem
 
 DEFAULT_PAGE = 1
 DEFAULT_SIZE = 25

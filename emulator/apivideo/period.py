@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from .constants import EPOCH
+
 #: longer inputs are rejected before any regular expression runs (a 10 kB period costs nothing)
 MAX_LENGTH = 32
 
@@ -21,7 +23,6 @@ _PATTERNS = {
     "day": re.compile(_DAY),
     "range": re.compile(_DAY + "/" + _DAY),
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class PeriodError(ValueError):
@@ -43,7 +44,7 @@ class Period:
 
 def day_ms(d: date) -> int:
     """Epoch milliseconds of midnight UTC starting day ``d``."""
-    return (datetime(d.year, d.month, d.day, tzinfo=timezone.utc) - _EPOCH) // timedelta(milliseconds=1)
+    return (datetime(d.year, d.month, d.day, tzinfo=timezone.utc) - EPOCH) // timedelta(milliseconds=1)
 
 
 def _date(y: str, m: str, d: str) -> date:

@@ -103,7 +103,8 @@ REFERRERS = 64
 
 @dataclass(frozen=True)
 class Platform:
-    """What the player ran on: the vendor's ``device``, ``os`` and ``client`` objects as tuples."""
+    """What the player ran on: the vendor's ``device`` (type, vendor, model), ``os`` (name, shortname,
+    version) and ``client`` objects as tuples (drawn from the pools, or parsed from a User-Agent)."""
 
     device: tuple[str, str, str]
     os: tuple[str, str, str]

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-UNKNOWN = "unknown"
+from .constants import UNKNOWN
+
 #: registrable-name fragments of search engines -> their query parameters, first found wins
 SEARCH_ENGINES = {
     "google": ("q",), "bing": ("q",), "duckduckgo": ("q",), "yahoo": ("p", "q"), "ecosia": ("q",),

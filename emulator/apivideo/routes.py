@@ -18,23 +18,24 @@ from flask import Blueprint, Response, current_app, request
 from ..context import current_emulator, current_tenant
 from ..jsonbody import JSONBodyError, loads
 from .auth import authenticate as check_credentials
-from .backend import NAME, Backend, RateState
+from .backend import Backend, RateState
 from .collector import is_collector_path, with_cors
-from .data_problems import UnrecognizedDataUrl
-from .models import ENVIRONMENT_LIMITS, LIVE, VIDEO, ExplicitSession, Prepared, Source
-from .pagination import PageRequest, page_bounds, pagination, parse_page_request
-from .period import PeriodError, parse_period
-from .problems import (
+from .constants import LIVE, NAME, VIDEO
+from .data_errors import UnrecognizedDataUrl
+from .errors import (
     AttributeInvalid,
     AttributeRequired,
     InvalidCredentials,
     Problem,
     ResourceNotFound,
     TooManyRequests,
-    dumps,
     problem_for_status,
     render,
 )
+from .models import ENVIRONMENT_LIMITS, ExplicitSession, Prepared, Source
+from .pagination import PageRequest, page_bounds, pagination, parse_page_request
+from .period import PeriodError, parse_period
+from .render import to_json
 from .timefmt import to_ms
 
 bp = Blueprint(NAME, __name__)
@@ -68,7 +69,7 @@ def _rate_headers(response: Response) -> Response:
 
 
 def _json(payload: Any) -> Response:
-    return Response(dumps(payload), mimetype="application/json")
+    return Response(to_json(payload), mimetype="application/json")
 
 
 def backend_and_now() -> tuple[Backend, int]:
@@ -148,7 +149,7 @@ def _page(items: Sequence[str], total: int, req: PageRequest) -> Response:
     """``{"data": [...], "pagination": {...}}`` from already serialised items."""
     path = quote(request.path, safe=_PATH_SAFE)
     query = request.query_string.decode("utf-8", "replace")
-    body = f'{{"data":[{",".join(items)}],"pagination":{dumps(pagination(req, total, len(items), path, query))}}}'
+    body = f'{{"data":[{",".join(items)}],"pagination":{to_json(pagination(req, total, len(items), path, query))}}}'
     return Response(body, mimetype="application/json")
 
 
@@ -220,7 +221,7 @@ def list_session_events(session_id: str) -> Response:
             raise ResourceNotFound("sessionId")
         events = ingested.events
     start, stop = page_bounds(req, len(events))
-    return _page([dumps(event) for event in events[start:stop]], len(events), req)
+    return _page([to_json(event) for event in events[start:stop]], len(events), req)
 
 
 # --- for the core -----------------------------------------------------------------------------

@@ -4,20 +4,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from ..clock import parse_instant
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+from .constants import EPOCH
 
 
 def iso_ms(ms: int) -> str:
     """The vendor's timestamp format: ISO-8601 UTC with milliseconds, ``Z`` suffix."""
-    d = _EPOCH + timedelta(milliseconds=ms)
+    d = EPOCH + timedelta(milliseconds=ms)
     return (f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
             f".{d.microsecond // 1000:03d}Z")
 
 
 def to_ms(moment: datetime) -> int:
     """Epoch milliseconds of an aware datetime (sub-millisecond digits dropped)."""
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 def parse_ms(text: object) -> int:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import atexit
 import functools
 import threading
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import yaml
 
-UNKNOWN = "unknown"
+from .constants import UNKNOWN
+from .pools import Platform
+
 Triple = tuple[str, str, str]
 #: device_detector keeps process-wide caches (functools caches of its rule files); one parse at a
 #: time keeps them consistent. Process-wide because the library's caches are.
@@ -61,15 +62,6 @@ def desktop_os_families() -> frozenset[str]:
     from device_detector.parser.settings import DESKTOP_OS
 
     return frozenset(DESKTOP_OS)
-
-
-@dataclass(frozen=True)
-class Platform:
-    """The vendor's ``device`` (type, vendor, model), ``os`` (name, shortname, version), ``client``."""
-
-    device: Triple
-    os: Triple
-    client: Triple
 
 
 UNKNOWN_PLATFORM = Platform((UNKNOWN,) * 3, (UNKNOWN,) * 3, (UNKNOWN,) * 3)

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .useragents import UNKNOWN, Platform, platform
+from .constants import UNKNOWN
+from .useragents import Platform, platform
 
 __all__ = ["CollectorSettings", "Locations", "Platform", "platform", "profile", "read_collector", "viewer_address"]
 

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .beacons import LIVE, VIDEO, BeaconEvent
+from .beacons import BeaconEvent
+from .constants import LIVE, VIDEO
+from .errors import AttributeInvalid, AttributeRequired, Problem
 from .ids import DOMAIN, session_id_of
-from .problems import AttributeInvalid, AttributeRequired, Problem
 from .schema import ID_PATTERN
 
 TYPES = {1: "loadeddata", 2: "play", 3: "pause", 4: "timeupdate", 5: "error", 6: "ended", 7: "seeking", 8: "src"}

@@ -24,7 +24,7 @@ from flask import Response, request
 from werkzeug.datastructures import Headers
 
 from ..context import current_emulator
-from ..hooks import control_error, is_control, require_control_token
+from ..flask_pipeline import control_error, is_control, require_control_token
 from ..hosts import is_loopback, matches, split_host
 from ..tenancy import TRUSTED_KEY
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..clock import format_instant, parse_instant
 from ..context import current_emulator, current_tenant
 from ..faults import FaultError
-from ..hooks import control_error, require_control_token
+from ..flask_pipeline import control_error, require_control_token
 from ..jsonbody import JSONBodyError, loads
 from ..pipeline import UNKNOWN_API
 from ..scenario import BudgetError, ScenarioError, bundled_descriptions, bundled_names

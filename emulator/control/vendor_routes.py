@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..context import current_tenant
 from ..contract import ControlRequestError, ControlRoute, Vendor
-from ..hooks import CONTROL_PREFIX, control_error, require_control_token
+from ..flask_pipeline import CONTROL_PREFIX, control_error, require_control_token
 from ..store import TenantError
 
 

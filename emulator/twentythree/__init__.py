@@ -19,10 +19,10 @@ from .backend import Backend
 from .constants import NAME
 from .control import CONTROL_ROUTES
 from .history import history_size
+from .models import Sites, build_sites, check_section
 from .openapi import openapi_components, openapi_paths
 from .routes import HOT_ROUTES, bp, error_response, fault_response
 from .schema import SECTION_SCHEMA
-from .sites import Sites, build_sites, check_section
 
 __all__ = ["VENDOR"]
 

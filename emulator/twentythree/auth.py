@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 from ..exchange import VendorRequest
 from .backend import Backend
 from .constants import NAME
+from .models import Site
 from .oauth import ANONYMOUS, Principal, SignedRequest, authenticate
-from .sites import Site
 
 FORM = "application/x-www-form-urlencoded"
 _ENVIRON_KEY = "twentythree.principal"  # per request: ``g`` may outlive it (pytest-flask)

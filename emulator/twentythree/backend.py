@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import format_instant, parse_instant
+from .models import Sites
 from .oauth import TIMESTAMP_WINDOW
 from .reports import Accepted
-from .sites import Sites
 
 KINDS = ("play", "download", "event")
 DEFAULT_CAP = 100_000

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from ..clock import format_instant
 from .backend import Record
 from .errors import InsufficientLevel, InvalidInput, NoSuchPhoto
+from .models import Site, Sites
 from .oauth import Principal
-from .sites import Site, Sites
 from .totals import Fact, Hourly, Totals, facts
 
 Params = Mapping[str, str]
@@ -250,8 +250,8 @@ def _sites_for(params: Params, site: Site, sites: Sites, principal: Principal) -
     return chosen
 
 
-def run(method: str, params: Params, *, site: Site, sites: Sites, records: Sequence[Record], today: date,
-        principal: Principal) -> tuple[dict[str, Any], int, int, int]:
+def compute(method: str, params: Params, *, site: Site, sites: Sites, records: Sequence[Record], today: date,
+            principal: Principal) -> tuple[dict[str, Any], int, int, int]:
     """(analytics, p, size, total_count) of one extract ``method`` for an authorised caller."""
     if method == "photo-totals":
         chosen = _sites_for(params, site, sites, principal)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError, InvalidInput, NoSuchPhoto, PermissionDenied
+from .models import Site
 from .params import (
     Params,
     PlayReport,
@@ -23,7 +24,6 @@ from .params import (
     parse_play,
 )
 from .render import Answer
-from .sites import Site
 
 MAX_BATCH = 500
 MESSAGES = {"play": "The play was reported", "download": "The download was reported",

@@ -22,18 +22,18 @@ from werkzeug.exceptions import default_exceptions
 from ..context import current_tenant
 from ..contract import HotRoutes
 from ..exchange import Reply, VendorRequest, to_flask
-from ..hooks import request_state
+from ..flask_pipeline import request_state
 from ..store import TenantError
 from . import extract
 from .auth import authenticate_request, peek_principal
 from .backend import Backend
 from .constants import NAME
 from .errors import ApiError, InsufficientLevel, InvalidInput, InvalidSignature, VendorError
+from .models import Site
 from .oauth import Principal, level_at_least
 from .params import check_limits
 from .render import Answer, Envelope, choose_envelope, reply
 from .reports import Accepted, Caller, batch_answer, parse_batch, success, validate, validate_batch
-from .sites import Site
 
 PREFIX = "/api/analytics/report"
 EXTRACT_PREFIX = "/api/analytics/extract"
@@ -143,7 +143,7 @@ def _extract(request: VendorRequest, method: str) -> Reply:
         raise InsufficientLevel.required(extract.REQUIRED_LEVEL, principal.level, UNSIGNED + principal.note)
     if envelope.kind == "xml":
         raise InvalidInput(NO_XML)
-    analytics, page, size, total = extract.run(
+    analytics, page, size, total = extract.compute(
         method, params.to_dict(flat=True), site=site, sites=backend.sites, records=backend.snapshot(),
         today=request.now.date(), principal=principal)
     payload = {"status": "ok", "permission_level": principal.level, "cached": "0", "analytics": analytics,

@@ -16,7 +16,7 @@ from typing import Any
 
 from .backend import Record
 from .history import HistoryDay
-from .sites import Site
+from .models import Site
 
 # Share of a day's traffic per UTC hour, used to place history days (which have no hours) in the
 # hourly buckets so that the buckets always add up to the totals.

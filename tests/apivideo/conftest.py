@@ -22,7 +22,7 @@ from flask import Flask, Response, request
 
 from emulator.apivideo.routes import owns_path
 from emulator.app import create_app
-from emulator.hooks import request_state
+from emulator.flask_pipeline import request_state
 
 from .contract import Contract, is_collector
 from .support import SCENARIO

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from emulator.apivideo.errors import AttributeInvalid, OutOfRange
 from emulator.apivideo.pagination import PageRequest, page_bounds, pagination, parse_page_request
-from emulator.apivideo.problems import AttributeInvalid, OutOfRange
 
 PATH = "/analytics/videos/vi1"
 

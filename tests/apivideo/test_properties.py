@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
+from emulator.apivideo.errors import AttributeInvalid, OutOfRange
 from emulator.apivideo.pagination import (
     MAX_PAGE,
     MAX_SIZE,
@@ -27,7 +28,6 @@ from emulator.apivideo.pagination import (
     parse_page_request,
 )
 from emulator.apivideo.period import PeriodError, parse_period
-from emulator.apivideo.problems import AttributeInvalid, OutOfRange
 
 settings.register_profile("properties", max_examples=100, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -191,7 +191,7 @@ def test_a_bad_limit_on_the_command_line_exits_1_naming_it(option, value):
 def test_the_server_module_imports_nothing_of_flask_the_vendors_or_the_control_plane():
     code = ("import sys, emulator.httpserver; print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('flask', 'werkzeug', 'jsonschema', 'yaml') or m.startswith(('emulator.control', 'emulator.twentythree', "
-            "'emulator.apivideo', 'emulator.hooks', 'emulator.faults'))))")
+            "'emulator.apivideo', 'emulator.flask_pipeline', 'emulator.faults'))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 

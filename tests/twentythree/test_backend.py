@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 
 from emulator.twentythree.backend import Backend, Query
+from emulator.twentythree.models import build_sites
 from emulator.twentythree.params import parse_download, parse_event, parse_play
 from emulator.twentythree.reports import Accepted
-from emulator.twentythree.sites import build_sites
 
 WHEN = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -8,6 +8,7 @@ import pytest
 
 from emulator.twentythree.backend import Backend
 from emulator.twentythree.errors import InvalidSignature
+from emulator.twentythree.models import build_sites
 from emulator.twentythree.oauth import (
     TIMESTAMP_WINDOW,
     Credential,
@@ -15,7 +16,6 @@ from emulator.twentythree.oauth import (
     authenticate,
     level_at_least,
 )
-from emulator.twentythree.sites import build_sites
 
 from .support import fixture_text
 

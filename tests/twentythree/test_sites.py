@@ -1,4 +1,4 @@
-"""Sites: defaults, Host selection, catalogue and whitelist matching (emulator/twentythree/sites.py)."""
+"""Sites: defaults, Host selection, catalogue and whitelist matching (emulator/twentythree/models.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from emulator.twentythree.sites import build_site, build_sites, check_section, host_name, parse_ip
+from emulator.twentythree.models import build_site, build_sites, check_section, host_name, parse_ip
 
 from .support import SCENARIO, fixture_json
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .problems import Problem
+from .errors import Problem
 
 REFERENCE = "https://docs.api.video/reference/"
 

@@ -6,10 +6,11 @@ raise these classes; the blueprint's error handler renders them with :func:`rend
 """
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from flask import Response
+
+from .render import to_json
 
 DOCS = "https://docs.api.video/docs/"
 PROBLEM_JSON = "application/problem+json"
@@ -208,12 +209,7 @@ def problem_for_status(status: int, detail: str | None = None) -> Problem:
     return GenericProblem(status, detail)
 
 
-def dumps(payload: Any) -> str:
-    """Serialise exactly one way (key order kept, compact, ASCII) so answers are byte-stable."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
-
-
 def render(problem: Problem, headers: dict[str, str] | None = None) -> Response:
     """Render a problem as the vendor does: problem+json with the problem's status."""
     body = problem.body()
-    return Response(dumps(body), status=body["status"], mimetype=PROBLEM_JSON, headers=headers)
+    return Response(to_json(body), status=body["status"], mimetype=PROBLEM_JSON, headers=headers)
