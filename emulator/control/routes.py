@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -14,9 +14,12 @@ from ..flask_pipeline import control_error, require_control_token
 from ..jsonbody import JSONBodyError, loads
 from ..pipeline import UNKNOWN_API
 from ..scenario import BudgetError, ScenarioError, bundled_descriptions, bundled_names
-from ..store import TenantError
+from ..store import LoadedScenario, TenantError
 from ..tenancy import TENANT_HEADER
 from .openapi import openapi_document
+
+if TYPE_CHECKING:
+    from ..instance import Emulator
 
 bp = Blueprint("control", __name__, url_prefix="/_emulator")
 
@@ -163,33 +166,43 @@ def _bundled_name(document: Any) -> str | None:
 def put_scenario() -> Response:
     emulator = current_emulator()
     seed = _int_arg("seed", minimum=-(2**63))
+    try:
+        loaded = _load_scenario_body(emulator, _body_text(), seed)
+    except ScenarioError as exc:
+        raise ControlError("the scenario is not valid: " + "; ".join(exc.messages), status=422,
+                           messages=exc.messages) from None
+    tenant = emulator.store.replace(current_tenant().name, loaded)
+    return jsonify(_scenario_view(tenant))
+
+
+def _body_text() -> str:
+    """The request body as text; ControlError when it is empty or not UTF-8."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise ControlError('expected {"name": "<bundled scenario>"} or a YAML/JSON scenario document')
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ControlError("the body is not UTF-8 text") from None
+
+
+def _load_scenario_body(emulator: Emulator, text: str, seed: int | None) -> LoadedScenario:
+    """A bundled scenario named by ``{"name": ..., "seed": ...}``, or an inline YAML/JSON document.
+
+    The query's ``seed`` wins over the body's. Text from a request is never read as a file name.
+    """
     try:
         document = loads(text, max_depth=emulator.settings.max_nesting_depth)
     except JSONBodyError:
         document = None  # YAML, or JSON the scenario loader will explain (too deep included)
     _refuse_mixed_form(document)
     name = _bundled_name(document)
-    if name is not None and isinstance(document.get("seed"), int) and seed is None:
-        seed = document["seed"]
-    try:
-        if name is not None:
-            loaded = emulator.load(name, seed)  # a bundled name, checked above
-        else:
-            loaded = emulator.load_text(text, "<document>", seed)  # never a file name from a request
-    except ScenarioError as exc:
-        raise ControlError("the scenario is not valid: " + "; ".join(exc.messages), status=422,
-                           messages=exc.messages) from None
-    if name is None:
-        _refuse_mixed_form(loaded.scenario.document)  # the same refusal for a YAML body
-    tenant = emulator.store.replace(current_tenant().name, loaded)
-    return jsonify(_scenario_view(tenant))
+    if name is not None:
+        given = document.get("seed")
+        return emulator.load(name, given if seed is None and isinstance(given, int) else seed)
+    loaded = emulator.load_text(text, "<document>", seed)
+    _refuse_mixed_form(loaded.scenario.document)  # the same refusal for a YAML body
+    return loaded
 
 
 @bp.get("/scenarios")
