@@ -64,8 +64,11 @@ class EmulatorApp(Flask):
         ``options`` are :class:`ServerLimits` fields (max_connections, timeouts); OSError when the
         address cannot be bound, ValueError for a bad option.
         """
-        return BackgroundServer(self, host, port, stopping=self.emulator.stopping,
-                                **self.server_limits(**options)).start()
+        server = BackgroundServer(self, host, port, stopping=self.emulator.stopping, **self.server_limits(**options))
+        for vendor in self.emulator.vendors.values():
+            if vendor.on_serve is not None:
+                vendor.on_serve()
+        return server.start()
 
     def log_requests(self) -> None:
         """One access-log line per request (``serve --verbose``), through emulator.accesslog."""

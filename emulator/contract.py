@@ -111,5 +111,8 @@ class Vendor:
     control_routes: tuple[ControlRoute, ...] = ()
     #: the fault kinds only this vendor answers (besides the shared ones), rendered by ``fault_response``
     fault_kinds: Mapping[str, FaultKind] = field(default_factory=dict)
+    #: called when an app starts serving on a socket (EmulatorApp.serve, once the address is bound):
+    #: warm what a first request would otherwise wait for; a process that never serves never pays it
+    on_serve: Callable[[], object] | None = None
     #: absolute path of the vendor's dashboard panel (an ES module; docs/dashboard.md), None = no panel
     dashboard_panel: str | None = None

@@ -19,6 +19,7 @@ from .models import Prepared, prepare
 from .openapi import openapi_components, openapi_paths
 from .routes import bp, error_response, fault_response, owns_path
 from .schema import SECTION_SCHEMA, check_section, generated_size
+from .useragents import warm_up_in_background
 
 __all__ = ["VENDOR"]
 
@@ -42,6 +43,9 @@ VENDOR = Vendor(
     check_scenario=check_section,
     generated_size=generated_size,
     extra_blueprints=(collector_bp,),
+    # a served app compiles the user-agent rules at once, in the background: the real player module
+    # sends its next pings without a session id while the first beacon's answer is pending
+    on_serve=warm_up_in_background,
     fault_kinds={"rate_limit": RATE_LIMIT},  # the vendor's 429 with its X-RateLimit-* headers
     dashboard_panel=str(Path(__file__).with_name("dashboard") / "panel.js"),
 )

@@ -24,7 +24,6 @@ from .errors import AttributeInvalid, Problem, render
 from .referrers import split_referrer
 from .render import to_json
 from .timefmt import to_ms
-from .useragents import warm_up_in_background
 from .viewers import platform, profile, viewer_address
 from .watch import media_kind, parse_watch, playback_session_id, to_v1
 
@@ -33,8 +32,6 @@ ALLOWED_HEADERS = "Content-Type"
 PREFLIGHT_MAX_AGE = "86400"
 
 bp = Blueprint("apivideo_collector", __name__)
-# an app that serves the collector compiles the user-agent rules at once, in the background
-bp.record_once(lambda _state: warm_up_in_background())
 
 
 def is_collector_path(path: str) -> bool:

@@ -196,6 +196,37 @@ def control_paths(apis: list[str]) -> dict:
     }
 
 
+def _exclusive(bound: str) -> Any:
+    """Draft 2020-12's numeric ``exclusiveMinimum: N`` is 3.0's ``minimum: N, exclusiveMinimum: true``."""
+    def rewrite(value: Any) -> dict:
+        if isinstance(value, bool):  # already the 3.0 spelling
+            return {f"exclusive{bound.capitalize()}": value}
+        return {bound: value, f"exclusive{bound.capitalize()}": True}
+    return rewrite
+
+
+def _nullable_type(value: Any) -> dict:
+    """``type: [T, "null"]`` is 3.0's ``type: T, nullable: true``."""
+    if not isinstance(value, list):
+        return {"type": value}
+    return {"type": [kind for kind in value if kind != "null"][0], **({"nullable": True} if "null" in value else {})}
+
+
+def _named_schemas(value: Any) -> Any:
+    return {name: _oas30(schema) for name, schema in value.items()}
+
+
+#: keyword -> its 3.0 rewriting (keywords not here are kept, their values rewritten)
+_OAS30_KEYWORDS = {
+    "const": lambda value: {"enum": [value]},
+    "exclusiveMinimum": _exclusive("minimum"),
+    "exclusiveMaximum": _exclusive("maximum"),
+    "type": _nullable_type,
+    "properties": lambda value: {"properties": _named_schemas(value)},
+    "patternProperties": lambda value: {"patternProperties": _named_schemas(value)},
+}
+
+
 def _oas30(node: Any) -> Any:
     """A JSON Schema (draft 2020-12) fragment as an OpenAPI 3.0 schema object."""
     if isinstance(node, list):
@@ -204,21 +235,8 @@ def _oas30(node: Any) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "const":
-            out["enum"] = [value]
-        elif key == "exclusiveMinimum" and not isinstance(value, bool):
-            out["minimum"], out["exclusiveMinimum"] = value, True
-        elif key == "exclusiveMaximum" and not isinstance(value, bool):
-            out["maximum"], out["exclusiveMaximum"] = value, True
-        elif key == "type" and isinstance(value, list):
-            kinds = [kind for kind in value if kind != "null"]
-            out["type"] = kinds[0]
-            if "null" in value:
-                out["nullable"] = True
-        elif key in ("properties", "patternProperties"):
-            out[key] = {name: _oas30(schema) for name, schema in value.items()}
-        else:
-            out[key] = _oas30(value)
+        rewrite = _OAS30_KEYWORDS.get(key)
+        out.update(rewrite(value) if rewrite else {key: _oas30(value)})
     return out
 
 

@@ -209,7 +209,7 @@ def test_a_process_that_exits_during_the_warm_up_exits_cleanly():
     done = _python("""
         import time
         from emulator.app import create_app
-        create_app("default")
+        server = create_app("default").serve()  # serving starts the warm-up
         time.sleep(1.0)
     """)
     assert done.returncode == 0 and "FATAL" not in done.stderr, (done.returncode, done.stderr[-2000:])
