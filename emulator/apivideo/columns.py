@@ -1,0 +1,468 @@
+"""The /data/* facts of a source's generated sessions, column-wise: no Python object per session.
+
+A source with a million generated sessions is replayed once (``GeneratedSessions.replay``: the
+generator's own draws, nothing rendered) into flat ``array`` columns: per session its ``loadedAt``,
+impression time, first playing instant and dimension codes; per countable thing (start, play,
+end, view-N, and the hour and day each play touches) a sorted column of instants beside the
+session it belongs to; and the playing intervals sorted by start. A window is then two binary
+searches per thing, a filter a mask over sessions (``bytes.translate``), and the concurrent-viewer
+figures of every whole hour are pre-summed once per selection (``Hours``). Everything is kept in
+the prepared data's memo (immutable, shared by tenants). Instants of generated events are whole
+seconds, so event columns hold seconds from ``origin`` (4 bytes); ``loadedAt`` keeps milliseconds.
+
+The numbers are those of ``facts.build`` over the same sessions (tests/apivideo/test_apivideo_data_columns.py).
+"""
+from __future__ import annotations
+
+import bisect
+import sys
+import threading
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate, compress
+
+from . import dimensions as dims
+from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type
+from .models import LIVE, Source
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
+#: the countable things, each a sorted column of instants: ``hour`` / ``day`` are a play's first
+#: event in every hour / day it touches (the vendor's day-boundary rule for timeseries)
+KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "hour", "day")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a generated session's pool picks mean in /data/* terms (per source: live differs)."""
+
+    codes: dict[str, tuple[bytes, tuple[str, ...]]]  # field -> (code per pick, names)
+    viewers: Callable[[int], str]
+
+
+def _coder() -> tuple[list[str], Callable[[str], int]]:
+    names: list[str] = []
+    index: dict[str, int] = {}
+
+    def code(name: str) -> int:
+        if name not in index:
+            index[name] = len(names)
+            names.append(name)
+        return index[name]
+    return names, code
+
+
+def profile(source: Source) -> Profile:
+    """Code tables of a source's pools: location -> country, continent; platform -> device, OS,
+    browser; referrer -> referrer; (platform, location, null city) -> viewer."""
+    gen = source.generated
+    assert gen is not None
+    pools, live = gen.pools, source.kind == LIVE
+    out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+    for name, values in (("country", [dims.country_code(c) for c, _ in pools.locations]),
+                         ("device_type", [dims.device_type(p.device[0]) for p in pools.platforms]),
+                         ("operating_system", [dims.operating_system(p.os[0]) for p in pools.platforms]),
+                         ("browser", [dims.browser(p.client[1]) for p in pools.platforms]),
+                         ("referrer", ["" if r.url in (None, "unknown") else str(r.url) for r in pools.referrers])):
+        names, code = _coder()
+        out[name] = (bytes(code(v) for v in values), tuple(names))
+    names, code = _coder()
+    country_names = out["country"][1]
+    out["continent"] = (bytes(code(dims.continent(country_names[c])) for c in out["country"][0]), tuple(names))
+    missing = "unknown" if live else None
+
+    def viewer(key: int) -> str:
+        rest, null_city = divmod(key, 2)
+        platform, location = divmod(rest, len(pools.locations))
+        p, (country, city) = pools.platforms[platform], pools.locations[location]
+        parts = (p.device[0], p.device[2], p.os[0], p.os[2], p.client[1], p.client[2], country,
+                 missing if null_city else city)
+        return sys.intern("\x00".join(str(x) for x in parts))
+    if any(len(names) > 255 for _, names in out.values()):
+        raise ValueError("a dimension with more than 255 values cannot be coded in a byte")
+    return Profile(out, viewer)
+
+
+# --- one session, replayed -------------------------------------------------------------------
+def _derive(moves: Sequence[tuple]) -> tuple[int | None, list[list[int]], list[int], list[tuple[int, int]], int]:
+    """``facts._run_events`` in whole seconds: ready, runs (a play and its events), ends, playing."""
+    ready: int | None = None
+    runs: list[list[int]] = []
+    run: list[int] | None = None
+    ends: list[int] = []
+    playing: list[tuple[int, int]] = []
+    since: int | None = None
+    for move in moves:
+        kind, t = move[0], move[1]
+        if kind == "ready":
+            if ready is None:
+                ready = t
+            continue
+        if kind == "play":
+            if since is not None:
+                playing.append((since, t))
+            run = [t]
+            runs.append(run)
+            since = t
+            continue
+        if run is not None:
+            run.append(t)
+        if kind == "resume":
+            if since is None:
+                since = t
+        elif kind == "pause" or kind == "end":
+            if since is not None:
+                playing.append((since, t))
+                since = None
+            if kind == "end":
+                ends.append(t)
+    last = moves[-1][1]
+    if since is not None:
+        playing.append((since, last))
+    return ready, runs, ends, [p for p in playing if p[1] > p[0]], last
+
+
+def _views(playing: Sequence[tuple[int, int]]) -> list[int | None]:
+    out: list[int | None] = []
+    for need in VIEW_DURATIONS:
+        found = None
+        for a, b in playing:
+            if b - a >= need:
+                found = a + need
+                break
+            need -= b - a
+        out.append(found)
+    return out
+
+
+def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:
+    """Session ``i``'s facts from a replay: equal to ``facts.build`` over its rendered body."""
+    gen = source.generated
+    assert gen is not None
+    p, moves = gen.replay(i)
+    ready, runs, ends, playing, last = _derive(moves)
+    codes = prof.codes
+    pick = {"country": p.location, "continent": p.location, "device_type": p.platform,
+            "operating_system": p.platform, "browser": p.platform, "referrer": p.referrer}
+    values = {name: codes[name][1][codes[name][0][pick[name]]] for name in CODED}
+    viewer = prof.viewers((p.platform * len(gen.pools.locations) + p.location) * 2 + p.null_city)
+    plays = tuple(PlayRun(r[0] * 1000, tuple(t * 1000 for t in r)) for r in runs)
+    return SessionFacts(
+        session_id=gen.session_id(i), media_id=source.id, media_type=media_type(source.kind),
+        tags=frozenset(source.tags), loaded_ms=p.loaded_ms, viewer=viewer,
+        impression_ms=None if ready is None else max(0, ready * 1000 - p.loaded_ms),
+        start_ms=plays[0].start_ms if plays else None, plays=plays, ends=tuple(t * 1000 for t in ends),
+        playing=tuple((a * 1000, b * 1000) for a, b in playing),
+        views=tuple(None if v is None else v * 1000 for v in _views(playing)),
+        last_ms=max(p.loaded_ms, last * 1000), **values)
+
+
+# --- the columns of a whole source ----------------------------------------------------------------
+def _sorted_pairs(pairs: array, width: int) -> tuple[array, array]:
+    """Split ``instant << width | session`` keys, sorted (timsort: nearly sorted already)."""
+    keys = sorted(pairs)
+    mask = (1 << width) - 1
+    return array("i", (k >> width for k in keys)), array("I", (k & mask for k in keys))
+
+
+class SourceColumns:
+    """Every generated session of one source, column-wise (built once per scenario load)."""
+
+    def __init__(self, source: Source) -> None:
+        gen = source.generated
+        assert gen is not None
+        self.source = source
+        self.profile = profile(source)
+        self.origin_s = gen.spec.start_ms // 1000 - 1
+        n = self.n = len(gen)
+        self.width = max(1, n.bit_length())
+        nloc = len(gen.pools.locations)
+        loaded, imp, first_playing = array("q"), array("i"), array("i")
+        picks = {"location": array("H"), "platform": array("H"), "referrer": array("H")}
+        viewer = array("I")
+        pairs = {k: array("q") for k in KINDS}
+        starts, ends_ = array("q"), array("i")
+        origin, width = self.origin_s, self.width
+        max_span = max_len = 0
+        viewer_codes: dict[int, int] = {}
+        names_seen: dict[str, int] = {}
+        for i in range(n):
+            p, moves = gen.replay(i)
+            ready, runs, ends, playing, last = _derive(moves)
+            loaded.append(p.loaded_ms)
+            imp.append(-1 if ready is None else max(0, ready * 1000 - p.loaded_ms))
+            picks["location"].append(p.location)
+            picks["platform"].append(p.platform)
+            picks["referrer"].append(p.referrer)
+            key = (p.platform * nloc + p.location) * 2 + p.null_city
+            code = viewer_codes.get(key)
+            if code is None:  # pools repeat a viewer (a device vendor is not part of it): one code per name
+                name = self.profile.viewers(key)
+                code = viewer_codes[key] = names_seen.setdefault(name, len(names_seen))
+            viewer.append(code)
+            span = max(p.loaded_ms, last * 1000) - p.loaded_ms
+            if span > max_span:
+                max_span = span
+            if runs:
+                pairs["start"].append((runs[0][0] - origin) << width | i)
+                play, hour, day = pairs["play"], pairs["hour"], pairs["day"]
+                for run in runs:
+                    play.append((run[0] - origin) << width | i)
+                    h = d = -1
+                    for t in run:
+                        if t // 3600 != h:
+                            h = t // 3600
+                            hour.append((t - origin) << width | i)
+                        if t // 86400 != d:
+                            d = t // 86400
+                            day.append((t - origin) << width | i)
+            for t in ends:
+                pairs["end"].append((t - origin) << width | i)
+            if playing:
+                first_playing.append(playing[0][0] - origin)
+                for a, b in playing:
+                    starts.append((a - origin) << width | i)
+                    ends_.append(b - origin)
+                    if b - a > max_len:
+                        max_len = b - a
+                for seconds, v in zip(VIEW_DURATIONS, _views(playing)):
+                    if v is not None:
+                        pairs[f"view{seconds}"].append((v - origin) << width | i)
+            else:
+                first_playing.append(-1)
+        self.loaded, self.imp, self.first_playing, self.viewer = loaded, imp, first_playing, viewer
+        self.viewer_names = tuple(names_seen)
+        self.max_span_ms, self.max_len_s = max_span, max_len
+        codes = self.profile.codes
+        self.codes: dict[str, bytes] = {}
+        for name in CODED:
+            table = codes[name][0]
+            column = picks["location" if name in ("country", "continent") else
+                           "referrer" if name == "referrer" else "platform"]
+            self.codes[name] = bytes(map(table.__getitem__, column))
+        self.kinds = {k: _sorted_pairs(v, width) for k, v in pairs.items()}
+        # playing intervals by start (then session): the start keys sort the ends along
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        mask = (1 << width) - 1
+        self.intervals = (array("i", (starts[j] >> width for j in order)), array("i", (ends_[j] for j in order)),
+                          array("I", (starts[j] & mask for j in order)))
+        self.all = Cols(self, None)
+
+    def viewer_name(self, code: int) -> str:
+        return self.viewer_names[code]
+
+    def mask(self, field_name: str, wanted: frozenset[str]) -> bytes:
+        """1 per session whose ``field_name`` value is one of ``wanted``."""
+        names = self.profile.codes[field_name][1]
+        table = bytes(1 if name in wanted else 0 for name in names).ljust(256, b"\0")
+        return self.codes[field_name].translate(table)
+
+    def facts(self, lo: int, hi: int) -> list[SessionFacts]:
+        """Sessions ``[lo, hi)`` as objects (replayed): the exact path for a window's edges."""
+        return [session_facts(self.source, self.profile, i) for i in range(lo, hi)]
+
+    def around(self, start_ms: int, end_ms: int) -> tuple[int, int]:
+        """Indexes of the sessions that may have something in ``[start_ms, end_ms)``."""
+        return (bisect.bisect_left(self.loaded, start_ms - self.max_span_ms),
+                bisect.bisect_left(self.loaded, end_ms))
+
+
+def and_masks(masks: Sequence[bytes], n: int) -> bytes:
+    """The sessions kept by every mask (each 0 / 1 per session)."""
+    value = int.from_bytes(masks[0], "little")
+    for m in masks[1:]:
+        value &= int.from_bytes(m, "little")
+    return value.to_bytes(n, "little")
+
+
+# --- a selection of sessions ---------------------------------------------------------------------------
+@dataclass
+class Hours:
+    """Concurrent viewers of every whole hour a selection plays in: peak, first instant playing
+    and the milliseconds played (for ``unique``: per viewer, overlaps counted once)."""
+
+    first_hour: int
+    peak: array
+    first_ms: array
+    played_ms: array
+
+    def at(self, hour: int) -> tuple[int, int, int]:
+        k = hour - self.first_hour
+        if 0 <= k < len(self.peak):
+            return self.peak[k], self.first_ms[k], self.played_ms[k]
+        return 0, -1, 0
+
+
+def union_per_viewer(segments: Sequence[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
+    """Per viewer, the union of its segments (so overlapping plays of one viewer count once)."""
+    per: dict[object, list[tuple[int, int]]] = {}
+    for x, y, w in segments:
+        per.setdefault(w, []).append((x, y))
+    out: list[tuple[int, int, object]] = []
+    for who, spans in per.items():
+        spans.sort()
+        cur_a, cur_b = spans[0]
+        for x, y in spans[1:]:
+            if x > cur_b:
+                out.append((cur_a, cur_b, who))
+                cur_a, cur_b = x, y
+            elif y > cur_b:
+                cur_b = y
+        out.append((cur_a, cur_b, who))
+    return out
+
+
+def stats(segments: Sequence[tuple[int, int, object]], unique: bool) -> tuple[int, int, int]:
+    """(peak, first instant, milliseconds) of ``[a, b)`` segments playing: the most playing at
+    one instant (distinct viewers with ``unique``), the earliest instant, the time played."""
+    if unique:
+        segments = union_per_viewer(segments)
+    if not segments:
+        return 0, -1, 0
+    keys = sorted([a * 2 + 1 for a, _, _ in segments] + [b * 2 for _, b, _ in segments])  # ends first
+    # playing after each edge = 2 * starts so far - edges so far (C-level running sums)
+    peak = max(map(int.__sub__, map((2).__mul__, accumulate(map((1).__and__, keys))), range(1, len(keys) + 1)))
+    return peak, min(a for a, _, _ in segments), sum(b - a for a, b, _ in segments)
+
+
+@dataclass
+class Cols:
+    """Some sessions of a source (all, or those a mask keeps): each column computed at first use."""
+
+    base: SourceColumns
+    keep: bytes | None  # 1 per session kept; None: every session
+    _parts: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _part(self, name: str, compute: Callable[[], object]) -> object:
+        with self._lock:
+            if name in self._parts:
+                return self._parts[name]
+        value = compute()
+        with self._lock:
+            return self._parts.setdefault(name, value)
+
+    via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
+
+    def _select(self, name: str, fetch: Callable[[Cols], tuple]) -> tuple:
+        """Part ``name`` (arrays, sessions last) of the kept sessions, from the parent's when this is
+        one value of a partition (one C-level pass per value over the parent's session codes)."""
+        def compute() -> tuple:
+            if self.via is not None:
+                parent, field_name, code = self.via
+                columns = fetch(parent)
+                codes = parent._part(f"codes:{field_name}:{name}", lambda: bytes(
+                    map(self.base.codes[field_name].__getitem__, columns[-1])))
+                chosen = codes.translate(bytes(1 if v == code else 0 for v in range(256)))  # type: ignore[union-attr]
+            else:
+                assert self.keep is not None
+                columns = fetch(self.base.all)
+                chosen = bytes(map(self.keep.__getitem__, columns[-1]))
+            return tuple(array(c.typecode, compress(c, chosen)) for c in columns)
+        return self._part(name, compute)  # type: ignore[return-value]
+
+    def partition(self, field_name: str) -> dict[str, Cols]:
+        """This selection per value of a dimension (``media_id``... or a coded field)."""
+        source = self.base.source
+        if field_name == "media_id":
+            return {source.id: self}
+        if field_name == "media_type":
+            return {media_type(source.kind): self}
+
+        def compute() -> dict[str, Cols]:
+            codes, names = self.base.codes[field_name], self.base.profile.codes[field_name][1]
+            present = sorted(set(codes if self.keep is None else compress(codes, self.keep)))
+            out = {}
+            for code in present:
+                keep = codes.translate(bytes(1 if v == code else 0 for v in range(256)))
+                if self.keep is not None:
+                    keep = and_masks((self.keep, keep), self.base.n)
+                out[names[code]] = Cols(self.base, keep, via=(self, field_name, code))
+            return out
+        return self._part(f"partition:{field_name}", compute)  # type: ignore[return-value]
+
+    # sessions, by loadedAt -------------------------------------------------------------------
+    def members(self) -> array:
+        """Indexes of the sessions kept, ascending (so by ``loadedAt``)."""
+        def compute() -> array:
+            assert self.keep is not None
+            return array("I", compress(range(self.base.n), self.keep))
+        return self._part("members", compute)  # type: ignore[return-value]
+
+    def loaded(self) -> array:
+        if self.keep is None:
+            return self.base.loaded
+        return self._part("loaded", lambda: array("q", map(self.base.loaded.__getitem__, self.members())))
+
+    def impressions(self) -> tuple[array, array]:
+        """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
+        def compute() -> tuple[array, array]:
+            imp = self.base.imp if self.keep is None else map(self.base.imp.__getitem__, self.members())
+            values = list(imp)
+            return (array("q", accumulate((max(0, v) for v in values), initial=0)),
+                    array("q", accumulate((v >= 0 for v in values), initial=0)))
+        return self._part("impressions", compute)  # type: ignore[return-value]
+
+    def first_playing(self) -> array:
+        """Sorted first playing instants (seconds from origin) of the sessions that played."""
+        def compute() -> array:
+            column = self.base.first_playing
+            values = column if self.keep is None else map(column.__getitem__, self.members())
+            return array("i", sorted(v for v in values if v >= 0))
+        return self._part("first_playing", compute)  # type: ignore[return-value]
+
+    # countable things -------------------------------------------------------------------------------
+    def kind(self, name: str) -> tuple[array, array]:
+        """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
+        if self.keep is None:
+            return self.base.kinds[name]
+        return self._select(name, lambda c: c.kind(name))  # type: ignore[return-value]
+
+    def intervals(self) -> tuple[array, array, array]:
+        if self.keep is None:
+            return self.base.intervals
+        return self._select("intervals", lambda c: c.intervals())  # type: ignore[return-value]
+
+    def segments(self, start_ms: int, end_ms: int, named: bool = False) -> list[tuple[int, int, object]]:
+        """The playing intervals clipped to ``[start_ms, end_ms)``, with their viewer (its name
+        when ``named``: to meet other sources' and beacons' viewers)."""
+        a, b, sessions = self.intervals()
+        base = self.base
+        origin = base.origin_s
+        lo = bisect.bisect_left(a, start_ms // 1000 - origin - base.max_len_s)
+        hi = bisect.bisect_left(a, -(-end_ms // 1000) - origin)
+        floor = start_ms // 1000 - origin
+        viewer = base.viewer
+        out = []
+        for j in range(lo, hi):
+            y = b[j]
+            if y > floor:
+                who = viewer[sessions[j]]
+                out.append((max((a[j] + origin) * 1000, start_ms), min((y + origin) * 1000, end_ms),
+                            base.viewer_name(who) if named else who))
+        return out
+
+    def hours(self, unique: bool) -> Hours:
+        """``Hours`` of this selection: one clipped sweep per hour, once."""
+        def compute() -> Hours:
+            a, b, _ = self.intervals()
+            peak, first, played = array("i"), array("q"), array("q")
+            if not a:
+                return Hours(0, peak, first, played)
+            origin = self.base.origin_s
+            first_hour, last_hour = (a[0] + origin) // 3600, (max(b) - 1 + origin) // 3600
+            for hour in range(first_hour, last_hour + 1):
+                p, f, t = stats(self.segments(hour * HOUR_MS, (hour + 1) * HOUR_MS), unique)
+                peak.append(p)
+                first.append(f)
+                played.append(t)
+            return Hours(first_hour, peak, first, played)
+        return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
+
+
+
+def columns(prepared, source: Source) -> SourceColumns:
+    """A source's columns, built at first use and kept in the prepared data's memo."""
+    return prepared.facts_memo.get(("columns", source.ordinal), lambda: SourceColumns(source))  # type: ignore[return-value]
