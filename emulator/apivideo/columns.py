@@ -15,12 +15,15 @@ The numbers are those of ``facts.build`` over the same sessions (tests/apivideo/
 from __future__ import annotations
 
 import bisect
+import multiprocessing
+import os
+import pickle
 import sys
 import threading
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
 
 from . import dimensions as dims
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type
@@ -31,6 +34,8 @@ DAY_MS = 86_400_000
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
 #: the countable things, each a sorted column of instants: ``hour`` / ``day`` are a play's first
 #: event in every hour / day it touches (the vendor's day-boundary rule for timeseries)
+#: from this many generated sessions a source's replay is shared with a forked child (two cores)
+FORK_FROM = 200_000
 KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "hour", "day")
 
 
@@ -167,6 +172,122 @@ def _sorted_pairs(pairs: array, width: int) -> tuple[array, array]:
     return array("i", (k >> width for k in keys)), array("I", (k & mask for k in keys))
 
 
+@dataclass
+class _Chunk:
+    """The replay of sessions ``[lo, hi)``: columns in index order, keys not yet sorted."""
+
+    loaded: array = field(default_factory=lambda: array("q"))
+    imp: array = field(default_factory=lambda: array("i"))
+    first_playing: array = field(default_factory=lambda: array("i"))
+    location: array = field(default_factory=lambda: array("H"))
+    platform: array = field(default_factory=lambda: array("H"))
+    referrer: array = field(default_factory=lambda: array("H"))
+    viewer: array = field(default_factory=lambda: array("I"))  # (platform, location, null city) keys
+    pairs: dict[str, array] = field(default_factory=lambda: {k: array("q") for k in KINDS})
+    starts: array = field(default_factory=lambda: array("q"))  # interval start << width | session
+    ends: array = field(default_factory=lambda: array("i"))
+    max_span_ms: int = 0
+    max_len_s: int = 0
+
+    def extend(self, other: _Chunk) -> None:
+        for name in ("loaded", "imp", "first_playing", "location", "platform", "referrer", "viewer", "starts", "ends"):
+            getattr(self, name).extend(getattr(other, name))
+        for kind, keys in other.pairs.items():
+            self.pairs[kind].extend(keys)
+        self.max_span_ms = max(self.max_span_ms, other.max_span_ms)
+        self.max_len_s = max(self.max_len_s, other.max_len_s)
+
+
+def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:
+    """Replay sessions ``[lo, hi)`` into a chunk (the costly part: about 30 us a session)."""
+    gen = source.generated
+    assert gen is not None
+    out = _Chunk()
+    nloc = len(gen.pools.locations)
+    replay = gen.replay
+    loaded, imp, first_playing = out.loaded.append, out.imp.append, out.first_playing.append
+    location, platform, referrer, viewer = (out.location.append, out.platform.append, out.referrer.append,
+                                            out.viewer.append)
+    start, play, hour, day, end = (out.pairs[k].append for k in ("start", "play", "hour", "day", "end"))
+    views = [out.pairs[f"view{s}"].append for s in VIEW_DURATIONS]
+    starts, ends_ = out.starts.append, out.ends.append
+    max_span = max_len = 0
+    for i in range(lo, hi):
+        p, moves = replay(i)
+        ready, runs, ends, playing, last = _derive(moves)
+        loaded(p.loaded_ms)
+        imp(-1 if ready is None else max(0, ready * 1000 - p.loaded_ms))
+        location(p.location)
+        platform(p.platform)
+        referrer(p.referrer)
+        viewer((p.platform * nloc + p.location) * 2 + p.null_city)
+        span = max(p.loaded_ms, last * 1000) - p.loaded_ms
+        if span > max_span:
+            max_span = span
+        if runs:
+            start((runs[0][0] - origin) << width | i)
+            for run in runs:
+                play((run[0] - origin) << width | i)
+                h = d = -1
+                for t in run:
+                    if t // 3600 != h:
+                        h = t // 3600
+                        hour((t - origin) << width | i)
+                    if t // 86400 != d:
+                        d = t // 86400
+                        day((t - origin) << width | i)
+        for t in ends:
+            end((t - origin) << width | i)
+        if playing:
+            first_playing(playing[0][0] - origin)
+            for x, y in playing:
+                starts((x - origin) << width | i)
+                ends_(y - origin)
+                if y - x > max_len:
+                    max_len = y - x
+            for add, v in zip(views, _views(playing)):
+                if v is not None:
+                    add((v - origin) << width | i)
+        else:
+            first_playing(-1)
+    out.max_span_ms, out.max_len_s = max_span, max_len
+    return out
+
+
+def _replay_forked(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:
+    """``_replay`` of ``[lo, hi)`` with its first half in a forked child, the second here: the
+    replay is pure Python, so a second core halves it. Falls back to one process where fork is
+    missing or fails (the answer is the same)."""
+    mid = (lo + hi) // 2
+    try:
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_send_replay, args=(sender, source, lo, mid, origin, width), daemon=True)
+        child.start()
+    except (ValueError, OSError):
+        return _replay(source, lo, hi, origin, width)
+    sender.close()
+    try:
+        second = _replay(source, mid, hi, origin, width)
+        try:
+            first = pickle.loads(receiver.recv_bytes())
+        except (EOFError, OSError):  # the child died: do its half here
+            first = _replay(source, lo, mid, origin, width)
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+    first.extend(second)
+    return first
+
+
+def _send_replay(sender, source: Source, lo: int, hi: int, origin: int, width: int) -> None:
+    try:
+        sender.send_bytes(pickle.dumps(_replay(source, lo, hi, origin, width), protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        sender.close()
+        os._exit(0)  # a forked child leaves without the parent's atexit handlers and threads
+
+
 class SourceColumns:
     """Every generated session of one source, column-wise (built once per scenario load)."""
 
@@ -177,76 +298,30 @@ class SourceColumns:
         self.profile = profile(source)
         self.origin_s = gen.spec.start_ms // 1000 - 1
         n = self.n = len(gen)
-        self.width = max(1, n.bit_length())
-        nloc = len(gen.pools.locations)
-        loaded, imp, first_playing = array("q"), array("i"), array("i")
-        picks = {"location": array("H"), "platform": array("H"), "referrer": array("H")}
-        viewer = array("I")
-        pairs = {k: array("q") for k in KINDS}
-        starts, ends_ = array("q"), array("i")
-        origin, width = self.origin_s, self.width
-        max_span = max_len = 0
-        viewer_codes: dict[int, int] = {}
+        width = self.width = max(1, n.bit_length())
+        build = _replay_forked if n >= FORK_FROM else _replay
+        chunk = build(source, 0, n, self.origin_s, width)
+        self.loaded, self.imp, self.first_playing = chunk.loaded, chunk.imp, chunk.first_playing
+        self.max_span_ms, self.max_len_s = chunk.max_span_ms, chunk.max_len_s
+        # pools repeat a viewer (a device vendor is not part of it): one code per viewer name
+        codes_of: dict[int, int] = {}
         names_seen: dict[str, int] = {}
-        for i in range(n):
-            p, moves = gen.replay(i)
-            ready, runs, ends, playing, last = _derive(moves)
-            loaded.append(p.loaded_ms)
-            imp.append(-1 if ready is None else max(0, ready * 1000 - p.loaded_ms))
-            picks["location"].append(p.location)
-            picks["platform"].append(p.platform)
-            picks["referrer"].append(p.referrer)
-            key = (p.platform * nloc + p.location) * 2 + p.null_city
-            code = viewer_codes.get(key)
-            if code is None:  # pools repeat a viewer (a device vendor is not part of it): one code per name
-                name = self.profile.viewers(key)
-                code = viewer_codes[key] = names_seen.setdefault(name, len(names_seen))
-            viewer.append(code)
-            span = max(p.loaded_ms, last * 1000) - p.loaded_ms
-            if span > max_span:
-                max_span = span
-            if runs:
-                pairs["start"].append((runs[0][0] - origin) << width | i)
-                play, hour, day = pairs["play"], pairs["hour"], pairs["day"]
-                for run in runs:
-                    play.append((run[0] - origin) << width | i)
-                    h = d = -1
-                    for t in run:
-                        if t // 3600 != h:
-                            h = t // 3600
-                            hour.append((t - origin) << width | i)
-                        if t // 86400 != d:
-                            d = t // 86400
-                            day.append((t - origin) << width | i)
-            for t in ends:
-                pairs["end"].append((t - origin) << width | i)
-            if playing:
-                first_playing.append(playing[0][0] - origin)
-                for a, b in playing:
-                    starts.append((a - origin) << width | i)
-                    ends_.append(b - origin)
-                    if b - a > max_len:
-                        max_len = b - a
-                for seconds, v in zip(VIEW_DURATIONS, _views(playing)):
-                    if v is not None:
-                        pairs[f"view{seconds}"].append((v - origin) << width | i)
-            else:
-                first_playing.append(-1)
-        self.loaded, self.imp, self.first_playing, self.viewer = loaded, imp, first_playing, viewer
+        for key in set(chunk.viewer):
+            codes_of[key] = names_seen.setdefault(self.profile.viewers(key), len(names_seen))
+        self.viewer = array("I", map(codes_of.__getitem__, chunk.viewer))
         self.viewer_names = tuple(names_seen)
-        self.max_span_ms, self.max_len_s = max_span, max_len
-        codes = self.profile.codes
+        picks = {"location": chunk.location, "platform": chunk.platform, "referrer": chunk.referrer}
         self.codes: dict[str, bytes] = {}
         for name in CODED:
-            table = codes[name][0]
             column = picks["location" if name in ("country", "continent") else
                            "referrer" if name == "referrer" else "platform"]
-            self.codes[name] = bytes(map(table.__getitem__, column))
-        self.kinds = {k: _sorted_pairs(v, width) for k, v in pairs.items()}
+            self.codes[name] = bytes(map(self.profile.codes[name][0].__getitem__, column))
+        self.kinds = {k: _sorted_pairs(v, width) for k, v in chunk.pairs.items()}
         # playing intervals by start (then session): the start keys sort the ends along
+        starts, ends = chunk.starts, chunk.ends
         order = sorted(range(len(starts)), key=starts.__getitem__)
         mask = (1 << width) - 1
-        self.intervals = (array("i", (starts[j] >> width for j in order)), array("i", (ends_[j] for j in order)),
+        self.intervals = (array("i", (starts[j] >> width for j in order)), array("i", map(ends.__getitem__, order)),
                           array("I", (starts[j] & mask for j in order)))
         self.all = Cols(self, None)
 
@@ -445,22 +520,72 @@ class Cols:
         return out
 
     def hours(self, unique: bool) -> Hours:
-        """``Hours`` of this selection: one clipped sweep per hour, once."""
+        """``Hours`` of this selection, computed once: a day of intervals at a time (C-level
+        sorts and running sums); ``unique`` first merges each viewer's intervals (slower)."""
         def compute() -> Hours:
-            a, b, _ = self.intervals()
-            peak, first, played = array("i"), array("q"), array("q")
-            if not a:
-                return Hours(0, peak, first, played)
-            origin = self.base.origin_s
-            first_hour, last_hour = (a[0] + origin) // 3600, (max(b) - 1 + origin) // 3600
-            for hour in range(first_hour, last_hour + 1):
-                p, f, t = stats(self.segments(hour * HOUR_MS, (hour + 1) * HOUR_MS), unique)
-                peak.append(p)
-                first.append(f)
-                played.append(t)
-            return Hours(first_hour, peak, first, played)
+            a, b, sessions = self.intervals()
+            if unique:
+                merged = sorted((x, y) for x, y, _ in union_per_viewer(list(zip(a, b, sessions_viewers(sessions)))))
+                a, b = array("i", (x for x, _ in merged)), array("i", (y for _, y in merged))
+            return _hours(a, b, self.base.origin_s, max((y - x for x, y in zip(a, b)), default=0))
+
+        def sessions_viewers(sessions: array) -> Iterator[int]:
+            return map(self.base.viewer.__getitem__, sessions)
         return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
 
+
+class _Played:
+    """Seconds played before an instant by intervals given as sorted starts and ends, for
+    instants asked in increasing order (running sums: each instant a bisection and a slice sum)."""
+
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.starts, self.ends = starts, ends
+        self.na = self.nb = self.sum_a = self.sum_b = 0
+
+    def before(self, x: int) -> int:
+        ja, jb = bisect.bisect_left(self.starts, x, lo=self.na), bisect.bisect_left(self.ends, x, lo=self.nb)
+        self.sum_a += sum(self.starts[self.na:ja])
+        self.sum_b += sum(self.ends[self.nb:jb])
+        self.na, self.nb = ja, jb
+        return x * (ja - jb) - (self.sum_a - self.sum_b)
+
+
+def _hours(a: array, b: array, origin: int, max_len: int) -> Hours:
+    """Peak, first instant and time played of every hour, for intervals ``[a, b)`` sorted by
+    ``a`` (seconds from ``origin``). Per UTC day: the day's clipped edges sorted once; the number
+    playing after each edge is 2 * starts so far - edges so far (C-level running sums); an hour's
+    peak is the largest of those from its first edge on (or what was playing as it began), its
+    time played a difference of two integrals (sums of sorted instants before a bound)."""
+    peak, first, played = array("i"), array("q"), array("q")
+    if not a:
+        return Hours(0, peak, first, played)
+    first_hour, last_hour = (a[0] + origin) // 3600, (max(b) - 1 + origin) // 3600
+    day = first_hour // 24 * 24  # hours of the first day before its first interval are empty
+    while day <= last_hour:
+        d0, d1 = day * 3600 - origin, (day + 24) * 3600 - origin
+        lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d1)
+        ca, cb = list(map(max, a[lo:hi], repeat(d0))), list(map(min, b[lo:hi], repeat(d1)))
+        keep = list(map(int.__lt__, ca, cb))
+        ca, cb = sorted(compress(ca, keep)), sorted(compress(cb, keep))
+        keys = sorted([*map((1).__add__, map((2).__mul__, ca)), *map((2).__mul__, cb)])  # ends first
+        counts = array("i", map(int.__sub__, map((2).__mul__, accumulate(map((1).__and__, keys))),
+                                range(1, len(keys) + 1)))
+        integral = _Played(ca, cb)
+        before = integral.before(d0)
+        for hour in range(day, day + 24):
+            h0, h1 = hour * 3600 - origin, (hour + 1) * 3600 - origin
+            after = integral.before(h1)
+            if first_hour <= hour <= last_hour:
+                k0, k1 = bisect.bisect_right(keys, 2 * h0 + 1), bisect.bisect_left(keys, 2 * h1)
+                entering = counts[k0 - 1] if k0 else 0
+                peak.append(max(entering, max(counts[k0:k1])) if k1 > k0 else entering)
+                # nothing playing as the hour began: the next edge is a start
+                at = h0 if entering > 0 else keys[k0] >> 1 if k1 > k0 else None
+                first.append(-1 if at is None else (at + origin) * 1000)
+                played.append((after - before) * 1000)
+            before = after
+        day += 24
+    return Hours(first_hour, peak, first, played)
 
 
 def columns(prepared, source: Source) -> SourceColumns:
