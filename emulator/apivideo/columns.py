@@ -168,8 +168,8 @@ def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:
 def _sorted_pairs(pairs: array, width: int) -> tuple[array, array]:
     """Split ``instant << width | session`` keys, sorted (timsort: nearly sorted already)."""
     keys = sorted(pairs)
-    mask = (1 << width) - 1
-    return array("i", (k >> width for k in keys)), array("I", (k & mask for k in keys))
+    return (array("i", map(int.__rshift__, keys, repeat(width))),
+            array("I", map(int.__and__, keys, repeat((1 << width) - 1))))
 
 
 @dataclass
@@ -184,14 +184,18 @@ class _Chunk:
     referrer: array = field(default_factory=lambda: array("H"))
     viewer: array = field(default_factory=lambda: array("I"))  # (platform, location, null city) keys
     pairs: dict[str, array] = field(default_factory=lambda: {k: array("q") for k in KINDS})
-    starts: array = field(default_factory=lambda: array("q"))  # interval start << width | session
-    ends: array = field(default_factory=lambda: array("i"))
+    #: playing intervals by the UTC day they start: (start << width | session, end), sorted a day at a time
+    intervals: dict[int, tuple[array, array]] = field(default_factory=dict)
     max_span_ms: int = 0
     max_len_s: int = 0
 
     def extend(self, other: _Chunk) -> None:
-        for name in ("loaded", "imp", "first_playing", "location", "platform", "referrer", "viewer", "starts", "ends"):
+        for name in ("loaded", "imp", "first_playing", "location", "platform", "referrer", "viewer"):
             getattr(self, name).extend(getattr(other, name))
+        for day, (starts, ends) in other.intervals.items():
+            mine = self.intervals.setdefault(day, (array("q"), array("i")))
+            mine[0].extend(starts)
+            mine[1].extend(ends)
         for kind, keys in other.pairs.items():
             self.pairs[kind].extend(keys)
         self.max_span_ms = max(self.max_span_ms, other.max_span_ms)
@@ -210,7 +214,7 @@ def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk
                                             out.viewer.append)
     start, play, hour, day, end = (out.pairs[k].append for k in ("start", "play", "hour", "day", "end"))
     views = [out.pairs[f"view{s}"].append for s in VIEW_DURATIONS]
-    starts, ends_ = out.starts.append, out.ends.append
+    by_day = out.intervals
     max_span = max_len = 0
     for i in range(lo, hi):
         p, moves = replay(i)
@@ -241,8 +245,11 @@ def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk
         if playing:
             first_playing(playing[0][0] - origin)
             for x, y in playing:
-                starts((x - origin) << width | i)
-                ends_(y - origin)
+                bucket = by_day.get(x // 86400)
+                if bucket is None:
+                    bucket = by_day[x // 86400] = (array("q"), array("i"))
+                bucket[0].append((x - origin) << width | i)
+                bucket[1].append(y - origin)
                 if y - x > max_len:
                     max_len = y - x
             for add, v in zip(views, _views(playing)):
@@ -317,12 +324,17 @@ class SourceColumns:
                            "referrer" if name == "referrer" else "platform"]
             self.codes[name] = bytes(map(self.profile.codes[name][0].__getitem__, column))
         self.kinds = {k: _sorted_pairs(v, width) for k, v in chunk.pairs.items()}
-        # playing intervals by start (then session): the start keys sort the ends along
-        starts, ends = chunk.starts, chunk.ends
-        order = sorted(range(len(starts)), key=starts.__getitem__)
+        # playing intervals by start (then session), sorted a day at a time: a few MB at once
+        a, b, sessions = array("i"), array("i"), array("I")
         mask = (1 << width) - 1
-        self.intervals = (array("i", (starts[j] >> width for j in order)), array("i", map(ends.__getitem__, order)),
-                          array("I", (starts[j] & mask for j in order)))
+        for day in sorted(chunk.intervals):
+            starts, ends = chunk.intervals.pop(day)
+            order = sorted(range(len(starts)), key=starts.__getitem__)
+            keys = list(map(starts.__getitem__, order))
+            a.extend(map(int.__rshift__, keys, repeat(width)))
+            sessions.extend(map(int.__and__, keys, repeat(mask)))
+            b.extend(map(ends.__getitem__, order))
+        self.intervals = (a, b, sessions)
         self.all = Cols(self, None)
 
     def viewer_name(self, code: int) -> str:
@@ -527,7 +539,8 @@ class Cols:
             if unique:
                 merged = sorted((x, y) for x, y, _ in union_per_viewer(list(zip(a, b, sessions_viewers(sessions)))))
                 a, b = array("i", (x for x, _ in merged)), array("i", (y for _, y in merged))
-            return _hours(a, b, self.base.origin_s, max((y - x for x, y in zip(a, b)), default=0))
+                return _hours(a, b, self.base.origin_s, max((y - x for x, y in merged), default=0))
+            return _hours(a, b, self.base.origin_s, self.base.max_len_s)
 
         def sessions_viewers(sessions: array) -> Iterator[int]:
             return map(self.base.viewer.__getitem__, sessions)
@@ -552,10 +565,10 @@ class _Played:
 
 def _hours(a: array, b: array, origin: int, max_len: int) -> Hours:
     """Peak, first instant and time played of every hour, for intervals ``[a, b)`` sorted by
-    ``a`` (seconds from ``origin``). Per UTC day: the day's clipped edges sorted once; the number
-    playing after each edge is 2 * starts so far - edges so far (C-level running sums); an hour's
-    peak is the largest of those from its first edge on (or what was playing as it began), its
-    time played a difference of two integrals (sums of sorted instants before a bound)."""
+    ``a`` (seconds from ``origin``), a UTC day at a time with C-level passes: the number playing
+    only rises at a start, so an hour's peak is the largest count just after one of its starts
+    (``starts so far - ends at or before it``: a bisection per start) or what played as it began;
+    its time played is a difference of two integrals (running sums of sorted instants)."""
     peak, first, played = array("i"), array("q"), array("q")
     if not a:
         return Hours(0, peak, first, played)
@@ -563,24 +576,22 @@ def _hours(a: array, b: array, origin: int, max_len: int) -> Hours:
     day = first_hour // 24 * 24  # hours of the first day before its first interval are empty
     while day <= last_hour:
         d0, d1 = day * 3600 - origin, (day + 24) * 3600 - origin
-        lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d1)
-        ca, cb = list(map(max, a[lo:hi], repeat(d0))), list(map(min, b[lo:hi], repeat(d1)))
-        keep = list(map(int.__lt__, ca, cb))
-        ca, cb = sorted(compress(ca, keep)), sorted(compress(cb, keep))
-        keys = sorted([*map((1).__add__, map((2).__mul__, ca)), *map((2).__mul__, cb)])  # ends first
-        counts = array("i", map(int.__sub__, map((2).__mul__, accumulate(map((1).__and__, keys))),
-                                range(1, len(keys) + 1)))
+        pre, lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d0), bisect.bisect_left(a, d1)
+        carried = [y for y in b[pre:lo] if y > d0]  # playing as the day began: clipped to start at d0
+        ca = [d0] * len(carried) + a[lo:hi].tolist()  # sorted already
+        cb = sorted([*map(min, carried, repeat(d1)), *map(min, b[lo:hi], repeat(d1))])
+        # playing just after start j: j + 1 starts so far, less the ends at or before it
+        after_start = array("i", map(int.__sub__, range(1, len(ca) + 1), map(bisect.bisect_right, repeat(cb), ca)))
         integral = _Played(ca, cb)
         before = integral.before(d0)
         for hour in range(day, day + 24):
             h0, h1 = hour * 3600 - origin, (hour + 1) * 3600 - origin
             after = integral.before(h1)
             if first_hour <= hour <= last_hour:
-                k0, k1 = bisect.bisect_right(keys, 2 * h0 + 1), bisect.bisect_left(keys, 2 * h1)
-                entering = counts[k0 - 1] if k0 else 0
-                peak.append(max(entering, max(counts[k0:k1])) if k1 > k0 else entering)
-                # nothing playing as the hour began: the next edge is a start
-                at = h0 if entering > 0 else keys[k0] >> 1 if k1 > k0 else None
+                j0, j1 = bisect.bisect_right(ca, h0), bisect.bisect_left(ca, h1)
+                entering = j0 - bisect.bisect_right(cb, h0)  # playing at h0
+                peak.append(max(entering, max(after_start[j0:j1])) if j1 > j0 else entering)
+                at = h0 if entering > 0 else ca[j0] if j1 > j0 else None
                 first.append(-1 if at is None else (at + origin) * 1000)
                 played.append((after - before) * 1000)
             before = after
