@@ -15,13 +15,15 @@ The numbers are those of ``facts.build`` over the same sessions (tests/apivideo/
 from __future__ import annotations
 
 import bisect
+import ctypes
 import multiprocessing
 import os
 import pickle
 import sys
 import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 
@@ -36,6 +38,7 @@ CODED = ("country", "continent", "device_type", "operating_system", "browser", "
 #: event in every hour / day it touches (the vendor's day-boundary rule for timeseries)
 #: from this many generated sessions a source's replay is shared with a forked child (two cores)
 FORK_FROM = 200_000
+SELECTIONS = 16  # filtered selections kept per source
 KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "hour", "day")
 
 
@@ -335,7 +338,26 @@ class SourceColumns:
             sessions.extend(map(int.__and__, keys, repeat(mask)))
             b.extend(map(ends.__getitem__, order))
         self.intervals = (a, b, sessions)
+        del chunk
+        _return_free_memory()
         self.all = Cols(self, None)
+        self._selections: OrderedDict[tuple, Cols] = OrderedDict()
+        self._selections_lock = threading.Lock()
+
+    def selection(self, coded: tuple[tuple[str, frozenset[str]], ...]) -> Cols:
+        """The sessions whose coded fields hold one of the wanted values: the last SELECTIONS
+        kept (each holds only the parts asked of it, at most the size of ``all``)."""
+        with self._selections_lock:
+            if coded in self._selections:
+                self._selections.move_to_end(coded)
+                return self._selections[coded]
+        keep = and_masks([self.mask(name, wanted) for name, wanted in coded], self.n)
+        chosen = self.all if keep.count(0) == 0 else Cols(self, keep)
+        with self._selections_lock:
+            chosen = self._selections.setdefault(coded, chosen)
+            while len(self._selections) > SELECTIONS:
+                self._selections.popitem(last=False)
+        return chosen
 
     def viewer_name(self, code: int) -> str:
         return self.viewer_names[code]
@@ -532,19 +554,28 @@ class Cols:
         return out
 
     def hours(self, unique: bool) -> Hours:
-        """``Hours`` of this selection, computed once: a day of intervals at a time (C-level
-        sorts and running sums); ``unique`` first merges each viewer's intervals (slower)."""
+        """``Hours`` of this selection, computed once (``unique``: each viewer's intervals merged)."""
         def compute() -> Hours:
             a, b, sessions = self.intervals()
+            base = self.base
             if unique:
-                merged = sorted((x, y) for x, y, _ in union_per_viewer(list(zip(a, b, sessions_viewers(sessions)))))
-                a, b = array("i", (x for x, _ in merged)), array("i", (y for _, y in merged))
-                return _hours(a, b, self.base.origin_s, max((y - x for x, y in merged), default=0))
-            return _hours(a, b, self.base.origin_s, self.base.max_len_s)
-
-        def sessions_viewers(sessions: array) -> Iterator[int]:
-            return map(self.base.viewer.__getitem__, sessions)
+                viewers = array("I", map(base.viewer.__getitem__, sessions))
+                return _hours(a, b, base.origin_s,
+                              lambda d0, d1: _day_viewer_intervals(a, b, viewers, d0, d1, base.max_len_s))
+            return _hours(a, b, base.origin_s, lambda d0, d1: _day_intervals(a, b, d0, d1, base.max_len_s))
         return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
+
+    def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
+        """Viewer codes with a ``kind`` (a view) in ``[start_ms, end_ms)``."""
+        instants, sessions = self.kind(kind)
+        origin = self.base.origin_s
+        lo = bisect.bisect_left(instants, -(-start_ms // 1000) - origin)
+        hi = bisect.bisect_left(instants, -(-end_ms // 1000) - origin)
+        return set(map(self.base.viewer.__getitem__, sessions[lo:hi]))
+
+    def day_viewer_count(self, kind: str, day_ms: int) -> int:
+        """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
+        return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))  # type: ignore[return-value]
 
 
 class _Played:
@@ -563,7 +594,24 @@ class _Played:
         return x * (ja - jb) - (self.sum_a - self.sum_b)
 
 
-def _hours(a: array, b: array, origin: int, max_len: int) -> Hours:
+def _day_intervals(a: array, b: array, d0: int, d1: int, max_len: int) -> tuple[list[int], list[int]]:
+    """Starts and ends (each sorted) of the intervals playing in day ``[d0, d1)``, clipped to it."""
+    pre, lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d0), bisect.bisect_left(a, d1)
+    carried = [y for y in b[pre:lo] if y > d0]  # playing as the day began: clipped to start at d0
+    starts = [d0] * len(carried) + a[lo:hi].tolist()  # sorted already
+    return starts, sorted([*map(min, carried, repeat(d1)), *map(min, b[lo:hi], repeat(d1))])
+
+
+def _day_viewer_intervals(a: array, b: array, viewers: Sequence[int], d0: int, d1: int,
+                          max_len: int) -> tuple[list[int], list[int]]:
+    """``_day_intervals`` with each viewer's overlapping intervals merged (``unique``)."""
+    lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d1)
+    clipped = [(max(x, d0), min(y, d1), w) for x, y, w in zip(a[lo:hi], b[lo:hi], viewers[lo:hi]) if y > d0]
+    merged = union_per_viewer(clipped)
+    return sorted(x for x, _, _ in merged), sorted(y for _, y, _ in merged)
+
+
+def _hours(a: array, b: array, origin: int, day_intervals: Callable[[int, int], tuple[list[int], list[int]]]) -> Hours:
     """Peak, first instant and time played of every hour, for intervals ``[a, b)`` sorted by
     ``a`` (seconds from ``origin``), a UTC day at a time with C-level passes: the number playing
     only rises at a start, so an hour's peak is the largest count just after one of its starts
@@ -576,10 +624,7 @@ def _hours(a: array, b: array, origin: int, max_len: int) -> Hours:
     day = first_hour // 24 * 24  # hours of the first day before its first interval are empty
     while day <= last_hour:
         d0, d1 = day * 3600 - origin, (day + 24) * 3600 - origin
-        pre, lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d0), bisect.bisect_left(a, d1)
-        carried = [y for y in b[pre:lo] if y > d0]  # playing as the day began: clipped to start at d0
-        ca = [d0] * len(carried) + a[lo:hi].tolist()  # sorted already
-        cb = sorted([*map(min, carried, repeat(d1)), *map(min, b[lo:hi], repeat(d1))])
+        ca, cb = day_intervals(d0, d1)
         # playing just after start j: j + 1 starts so far, less the ends at or before it
         after_start = array("i", map(int.__sub__, range(1, len(ca) + 1), map(bisect.bisect_right, repeat(cb), ca)))
         integral = _Played(ca, cb)
@@ -599,6 +644,31 @@ def _hours(a: array, b: array, origin: int, max_len: int) -> Hours:
     return Hours(first_hour, peak, first, played)
 
 
+def _return_free_memory() -> None:
+    """Give the C heap's free pages back to the system after a build (glibc's ``malloc_trim``).
+
+    The replay's transient buffers (sorted lists, the child's pickled half) are freed, but glibc
+    keeps them mapped below the columns allocated after them: about as much again as the columns
+    stay resident otherwise. Elsewhere (no glibc) nothing happens.
+    """
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
+
+
+class _Slot:
+    """A memo entry built once under its own lock (two first requests do not both build)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: SourceColumns | None = None
+
+
 def columns(prepared, source: Source) -> SourceColumns:
     """A source's columns, built at first use and kept in the prepared data's memo."""
-    return prepared.facts_memo.get(("columns", source.ordinal), lambda: SourceColumns(source))  # type: ignore[return-value]
+    slot: _Slot = prepared.facts_memo.get(("columns", source.ordinal), _Slot)
+    with slot.lock:
+        if slot.value is None:
+            slot.value = SourceColumns(source)
+        return slot.value

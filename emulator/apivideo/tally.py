@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from . import metrics as mx
-from .columns import HOUR_MS, Cols, and_masks, columns, stats
+from .columns import HOUR_MS, Cols, columns, stats
 from .facts import VIEW_DURATIONS, SessionFacts, media_type, object_facts
 from .ingest import IngestedSession
 from .metrics import DAY_MS, INTERVAL_MS, Filters, Measure, Window
@@ -58,11 +58,7 @@ def selection(prepared: Prepared, source: Source, filters: Filters) -> Cols | No
         else:
             coded.append((name, wanted))
     base = columns(prepared, source)
-    if not coded:
-        return base.all
-    return prepared.facts_memo.get(  # type: ignore[return-value]
-        ("selection", source.ordinal, tuple(coded)),
-        lambda: Cols(base, and_masks([base.mask(name, wanted) for name, wanted in coded], base.n)))
+    return base.selection(tuple(coded)) if coded else base.all
 
 
 def population(prepared: Prepared, ingested: Iterable[tuple[IngestedSession, int]], w: Window,
@@ -189,10 +185,11 @@ def _unique_views(pop: Population, w: Window, m: Measure) -> int:
         start, end = max(day, w.start_ms), min(day + DAY_MS, w.end_ms)
         seen: set = {who for who, ms in objects if start <= ms < end}
         for c in pop.cols:
-            instants, lo, hi = _kind_range(c, _kind_of(m), start, end)
-            _, sessions = c.kind(_kind_of(m))
-            codes = set(map(c.base.viewer.__getitem__, sessions[lo:hi]))
-            seen |= {c.base.viewer_name(v) for v in codes} if named else codes
+            if not named:  # one selection alone: its own count (a whole day's is kept)
+                total += (c.day_viewer_count(_kind_of(m), start) if end - start == DAY_MS
+                          else len(c.viewers(_kind_of(m), start, end)))
+                continue
+            seen |= {c.base.viewer_name(v) for v in c.viewers(_kind_of(m), start, end)}
         total += len(seen)
         day += DAY_MS
     return total
@@ -272,7 +269,7 @@ def _bins(w: Window, size: int) -> Iterable[tuple[int, int, int]]:
 def _straddling_plays(c: Cols, b: int, start: int, end: int) -> tuple[int, int]:
     """(earliest event, count) in ``[start, end)`` of the plays with an event in ``[b, start)``
     too: counted in the interval, but their first event in it is before the window (replayed)."""
-    lo, hi = c.base.around(b, start)
+    lo, hi = c.base.around(start, start)  # such a play is under way at ``start``
     first, count = -1, 0
     for i, f in zip(range(lo, hi), c.base.facts(lo, hi)):
         if c.keep is not None and not c.keep[i]:
@@ -322,8 +319,7 @@ def _unique_view_series(pop: Population, m: Measure, w: Window, size: int) -> li
         for c in pop.cols:
             instants, lo, hi = _kind_range(c, kind, start, end)
             if hi > lo:
-                _, sessions = c.kind(kind)
-                codes = set(map(c.base.viewer.__getitem__, sessions[lo:hi]))
+                codes = c.viewers(kind, start, end)
                 seen |= {c.base.viewer_name(v) for v in codes} if named else codes
                 at = (instants[lo] + c.base.origin_s) * 1000
                 first = at if first < 0 else min(first, at)
