@@ -17,6 +17,7 @@ from _random import Random as _Random  # random.Random's C base: the same sequen
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .ids import SessionIdCodec
 from .period import Period
@@ -45,9 +46,9 @@ class GenerateSpec:
     duration: int = 0
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The per-session draws the listing needs (the events reuse them)."""
+class Plan(NamedTuple):
+    """The per-session draws the listing needs (the events reuse them); a tuple, as a million
+    are drawn in a row for /data/* (columns.py)."""
 
     loaded_ms: int
     ready_s: int
