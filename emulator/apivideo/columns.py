@@ -3,7 +3,7 @@
 A source with a million generated sessions is replayed once (``GeneratedSessions.replay``: the
 generator's own draws, nothing rendered) into flat ``array`` columns: per session its ``loadedAt``,
 impression time, first playing instant and dimension codes; per countable thing (start, play,
-end, view-N, and the hour and day each play touches) a sorted column of instants beside the
+end, view-N, and the later hours and days each play reaches) a sorted column of instants beside the
 session it belongs to; and the playing intervals sorted by start. A window is then two binary
 searches per thing, a filter a mask over sessions (``bytes.translate``), and the concurrent-viewer
 figures of every whole hour are pre-summed once per selection (``Hours``). Everything is kept in
@@ -34,12 +34,13 @@ from .models import LIVE, Source
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
-#: the countable things, each a sorted column of instants: ``hour`` / ``day`` are a play's first
-#: event in every hour / day it touches (the vendor's day-boundary rule for timeseries)
 #: from this many generated sessions a source's replay is shared with a forked child (two cores)
 FORK_FROM = 200_000
 SELECTIONS = 16  # filtered selections kept per source
-KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "hour", "day")
+#: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
+#: first event in every later hour / day it reaches (with ``play``, its first event in every hour /
+#: day it touches: the vendor's day-boundary rule for timeseries)
+KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "into-hour", "into-day")
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk
     loaded, imp, first_playing = out.loaded.append, out.imp.append, out.first_playing.append
     location, platform, referrer, viewer = (out.location.append, out.platform.append, out.referrer.append,
                                             out.viewer.append)
-    start, play, hour, day, end = (out.pairs[k].append for k in ("start", "play", "hour", "day", "end"))
+    start, play, hour, day, end = (out.pairs[k].append for k in ("start", "play", "into-hour", "into-day", "end"))
     views = [out.pairs[f"view{s}"].append for s in VIEW_DURATIONS]
     by_day = out.intervals
     max_span = max_len = 0
@@ -235,14 +236,14 @@ def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk
             start((runs[0][0] - origin) << width | i)
             for run in runs:
                 play((run[0] - origin) << width | i)
-                h = d = -1
+                h, d = run[0] // 3600, run[0] // 86400
                 for t in run:
                     if t // 3600 != h:
                         h = t // 3600
                         hour((t - origin) << width | i)
-                    if t // 86400 != d:
-                        d = t // 86400
-                        day((t - origin) << width | i)
+                        if t // 86400 != d:
+                            d = t // 86400
+                            day((t - origin) << width | i)
         for t in ends:
             end((t - origin) << width | i)
         if playing:
@@ -441,7 +442,7 @@ class Cols:
     """Some sessions of a source (all, or those a mask keeps): each column computed at first use."""
 
     base: SourceColumns
-    keep: bytes | None  # 1 per session kept; None: every session
+    mask: bytes | None  # 1 per session kept; None: every session (or, in a partition, made when asked)
     _parts: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -450,10 +451,26 @@ class Cols:
             if name in self._parts:
                 return self._parts[name]
         value = compute()
+        _return_free_memory()  # once per part: its transient lists freed
         with self._lock:
             return self._parts.setdefault(name, value)
 
     via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
+
+    @property
+    def every(self) -> bool:
+        """All the source's sessions (no mask)."""
+        return self.mask is None and self.via is None
+
+    @property
+    def keep(self) -> bytes | None:
+        """1 per session kept (None: every session); a partition's value makes its mask when first
+        asked (a breakdown's values mostly need only the parts cut from their parent)."""
+        if self.mask is None and self.via is not None:
+            parent, field_name, code = self.via
+            keep = self.base.codes[field_name].translate(bytes(1 if v == code else 0 for v in range(256)))
+            self.mask = keep if parent.keep is None else and_masks((parent.keep, keep), self.base.n)
+        return self.mask
 
     def _select(self, name: str, fetch: Callable[[Cols], tuple]) -> tuple:
         """Part ``name`` (arrays, sessions last) of the kept sessions, from the parent's when this is
@@ -485,10 +502,7 @@ class Cols:
             present = sorted(set(codes if self.keep is None else compress(codes, self.keep)))
             out = {}
             for code in present:
-                keep = codes.translate(bytes(1 if v == code else 0 for v in range(256)))
-                if self.keep is not None:
-                    keep = and_masks((self.keep, keep), self.base.n)
-                out[names[code]] = Cols(self.base, keep, via=(self, field_name, code))
+                out[names[code]] = Cols(self.base, None, via=(self, field_name, code))
             return out
         return self._part(f"partition:{field_name}", compute)  # type: ignore[return-value]
 
@@ -501,14 +515,14 @@ class Cols:
         return self._part("members", compute)  # type: ignore[return-value]
 
     def loaded(self) -> array:
-        if self.keep is None:
+        if self.every:
             return self.base.loaded
         return self._part("loaded", lambda: array("q", map(self.base.loaded.__getitem__, self.members())))
 
     def impressions(self) -> tuple[array, array]:
         """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
         def compute() -> tuple[array, array]:
-            imp = self.base.imp if self.keep is None else map(self.base.imp.__getitem__, self.members())
+            imp = self.base.imp if self.every else map(self.base.imp.__getitem__, self.members())
             values = list(imp)
             return (array("q", accumulate((max(0, v) for v in values), initial=0)),
                     array("q", accumulate((v >= 0 for v in values), initial=0)))
@@ -518,19 +532,19 @@ class Cols:
         """Sorted first playing instants (seconds from origin) of the sessions that played."""
         def compute() -> array:
             column = self.base.first_playing
-            values = column if self.keep is None else map(column.__getitem__, self.members())
+            values = column if self.every else map(column.__getitem__, self.members())
             return array("i", sorted(v for v in values if v >= 0))
         return self._part("first_playing", compute)  # type: ignore[return-value]
 
     # countable things -------------------------------------------------------------------------------
     def kind(self, name: str) -> tuple[array, array]:
         """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
-        if self.keep is None:
+        if self.every:
             return self.base.kinds[name]
         return self._select(name, lambda c: c.kind(name))  # type: ignore[return-value]
 
     def intervals(self) -> tuple[array, array, array]:
-        if self.keep is None:
+        if self.every:
             return self.base.intervals
         return self._select("intervals", lambda c: c.intervals())  # type: ignore[return-value]
 

@@ -284,12 +284,16 @@ def _straddling_plays(c: Cols, b: int, start: int, end: int) -> tuple[int, int]:
 
 def _series(pop: Population, name: str, w: Window, size: int) -> dict[int, tuple[int, int]]:
     """bin -> (earliest instant, count) of an additive thing over the columns."""
-    touch = {HOUR_MS: "hour", DAY_MS: "day"}.get(size) if name == "play-events" else None
-    kind = touch or name
+    touch = {HOUR_MS: "into-hour", DAY_MS: "into-day"}.get(size) if name == "play-events" else None
+    kind = "play" if touch else name
     out: dict[int, tuple[int, int]] = {}
     for c in pop.cols:
         for b, start, end in _bins(w, size):
             first, count = _first_and_count(c, kind, start, end)
+            if touch:  # the plays begun in the interval, and those reaching it from an earlier one
+                f2, n2 = _first_and_count(c, touch, start, end)
+                if n2:
+                    first, count = (f2 if first < 0 else min(first, f2)), count + n2
             if touch and start > b:
                 f2, n2 = _straddling_plays(c, b, start, end)
                 if n2:
