@@ -29,7 +29,7 @@ from itertools import accumulate, compress, repeat
 
 from . import dimensions as dims
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type
-from .models import LIVE, Source
+from .models import LIVE, Prepared, Source
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
@@ -679,7 +679,7 @@ class _Slot:
         self.value: SourceColumns | None = None
 
 
-def columns(prepared, source: Source) -> SourceColumns:
+def columns(prepared: Prepared, source: Source) -> SourceColumns:
     """A source's columns, built at first use and kept in the prepared data's memo."""
     slot: _Slot = prepared.facts_memo.get(("columns", source.ordinal), _Slot)
     with slot.lock:
