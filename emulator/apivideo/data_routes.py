@@ -7,20 +7,26 @@ metrics.py; the handlers only read the request and shape the vendor's JSON.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from flask import Response, request
 
 from ..context import current_tenant
+from ..pipeline import STATE_KEY
+from .auth import authenticate as check_credentials
+from .constants import NAME
 from .data_errors import InvalidAttribute, UnrecognizedDataUrl
 from .data_params import SANDBOX_MS, DataQuery, atom, read_query, retention_floor
-from .facts import SessionFacts, all_facts
-from .metrics import BREAKDOWN_FIELDS, Measure, Window, buckets, sort_rows, timeseries, value
-from .models import ApiKey
+from .errors import TooManyRequests
+from .metrics import BREAKDOWN_FIELDS, Measure, Window, sort_rows
+from .models import ApiKey, Prepared
 from .pagination import page_bounds, pagination
 from .render import to_json
-from .routes import KEY_KEY, authorized, backend_and_now, bp
+from .routes import KEY_KEY, RATE_KEY, bp
+from .tally import Population, buckets, population, timeseries, value
+from .timefmt import to_ms
 
 #: metric -> the aggregations the vendor documents for it (play/sum: its overview page's example)
 AGGREGATIONS = {"play": ("count", "rate", "total", "sum"), "start": ("count",), "end": ("count",),
@@ -60,16 +66,36 @@ def context_metric(metric: str, q: DataQuery) -> str:
     return f"unique-{metric}" if q.unique and metric.startswith("ccv") else metric
 
 
-def _now_and_key() -> tuple[int, ApiKey, Any]:
-    prepared = authorized()
-    _, now = backend_and_now()
-    return now, request.environ[KEY_KEY], prepared
+@dataclass(frozen=True)
+class _Context:
+    """What one /data/* request reads of the tenant, the clock read once (the pipeline's reading)."""
+
+    now: int
+    key: ApiKey
+    prepared: Prepared
+    ingest: Any
+
+    def population(self, counted: Window, q: DataQuery) -> Population:
+        with current_tenant().lock:
+            visible = self.ingest.visible(self.now)
+        return population(self.prepared, visible, counted, q.filters)
 
 
-def _facts(prepared: Any, now: int, counted: Window) -> list[SessionFacts]:
-    backend, _ = backend_and_now()
-    with current_tenant().lock:
-        return all_facts(prepared, backend.ingest.visible(now), counted.start_ms, counted.end_ms)
+def _context() -> _Context:
+    """Check the credentials and count the read (routes.authorized's rules) at the request's one
+    clock reading: the counted window, the defaults and the rate limit all see the same instant."""
+    tenant = current_tenant()
+    state = request.environ.get(STATE_KEY)
+    now = to_ms(state.now if state is not None and state.now is not None else tenant.now())
+    backend = tenant.backend(NAME)
+    with tenant.lock:
+        key = check_credentials(request.headers.get("Authorization"), backend, now)
+        rate = backend.hit(key, now)
+    request.environ[RATE_KEY] = rate
+    request.environ[KEY_KEY] = key
+    if not rate.allowed:
+        raise TooManyRequests()
+    return _Context(now, key, backend.prepared, backend.ingest)
 
 
 def _counted_window(asked: Window, now: int, key: ApiKey, retention: str) -> Window:
@@ -100,7 +126,8 @@ def _paged(context: dict, rows: list[dict], q: DataQuery) -> Response:
 @bp.get("/data/metrics/<metric>/<aggregation>")
 def get_aggregated_metrics(metric: str, aggregation: str) -> Response:
     """GET /data/metrics/{metric}/{aggregation}: one number for the window and filters."""
-    now, key, prepared = _now_and_key()
+    ctx = _context()
+    now, key, prepared = ctx.now, ctx.key, ctx.prepared
     metric = _path_value("metric", metric, tuple(AGGREGATIONS))
     aggregation = _path_value("aggregation", aggregation, ("count", "rate", "total", "average", "sum", "peak",
                                                            "live"))
@@ -115,8 +142,7 @@ def get_aggregated_metrics(metric: str, aggregation: str) -> Response:
         counted = _counted_window(Window(now - CCV_LIVE_MS, now + 1), now, key, prepared.retention)
     else:
         counted = _counted_window(q.window, now, key, prepared.retention)
-    facts = q.filters.apply(_facts(prepared, now, counted))
-    data = value(_measure(metric, aggregation, q), facts, counted)
+    data = value(_measure(metric, aggregation, q), ctx.population(counted, q), counted)
     return _json({"context": {"metric": context_metric(metric, q), "aggregation": aggregation,
                               "timeframe": _timeframe(q)}, "data": data})
 
@@ -124,7 +150,8 @@ def get_aggregated_metrics(metric: str, aggregation: str) -> Response:
 @bp.get("/data/buckets/<metric>/<breakdown>")
 def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
     """GET /data/buckets/{metric}/{breakdown}: the metric per value of a dimension, paged."""
-    now, key, prepared = _now_and_key()
+    ctx = _context()
+    now, key, prepared = ctx.now, ctx.key, ctx.prepared
     metric = _path_value("metric", metric, BUCKET_METRICS)
     breakdown = _path_value("breakdown", breakdown, tuple(BREAKDOWN_FIELDS))
     total = metric == "play-total"
@@ -133,8 +160,7 @@ def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
     q = read_query(request.args, route="buckets", metric=metric, now_ms=now, retention=prepared.retention,
                    total=total)
     counted = Window(0, now + 1) if total else _counted_window(q.window, now, key, prepared.retention)
-    facts = q.filters.apply(_facts(prepared, now, counted))
-    rows = buckets(_measure(metric, "count", q), breakdown, facts, counted)
+    rows = buckets(_measure(metric, "count", q), breakdown, ctx.population(counted, q), counted)
     column = 1 if q.sort_by == "metricValue" else 0
     rows = sort_rows(rows, lambda r: r[column], q.descending)
     return _paged({"metric": context_metric(metric, q), "breakdown": breakdown, "timeframe": _timeframe(q)},
@@ -144,13 +170,13 @@ def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
 @bp.get("/data/timeseries/<metric>")
 def get_metrics_over_time(metric: str) -> Response:
     """GET /data/timeseries/{metric}: the metric per minute, hour or day, paged."""
-    now, key, prepared = _now_and_key()
+    ctx = _context()
+    now, key, prepared = ctx.now, ctx.key, ctx.prepared
     metric = _path_value("metric", metric, SERIES_METRICS)
     q = read_query(request.args, route="timeseries", metric=metric, now_ms=now, retention=prepared.retention)
     counted = _counted_window(q.window, now, key, prepared.retention)
-    facts = q.filters.apply(_facts(prepared, now, counted))
     assert q.interval is not None
-    points = timeseries(_measure(metric, "count", q), q.interval, facts, counted)
+    points = timeseries(_measure(metric, "count", q), q.interval, ctx.population(counted, q), counted)
     column = 1 if q.sort_by == "metricValue" else 0
     points = sort_rows(points, lambda r: r[column], q.descending)
     return _paged({"metric": context_metric(metric, q), "interval": q.interval, "timeframe": _timeframe(q)},

@@ -6,8 +6,10 @@ samples (kept, never listed): so a scenario session, a generated one, a ``/vod``
 ``/watch`` beacon are counted by one set of rules, and the sessions of a legacy listing are the
 sessions counted here (docs/apivideo-analytics.md, "Metric definitions").
 
-Facts of generated sessions are computed once per source and kept in the prepared data's memo
+Facts of written sessions are computed once per source and kept in the prepared data's memo
 (immutable); the tenant's ingested sessions are read again on every request (few, and they change).
+Generated sessions (up to a million per source) are not objects: columns.py replays them into
+columns, tally.py counts both.
 """
 from __future__ import annotations
 
@@ -163,7 +165,8 @@ def of_explicit(source: Source, session: ExplicitSession) -> SessionFacts:
 
 
 def of_generated(source: Source) -> tuple[SessionFacts, ...]:
-    """Every generated session of a source (the costly part: memoised by the caller)."""
+    """Every generated session of a source, from its rendered listing (the reference the
+    column-wise replay of columns.py is tested against; too slow for a million sessions)."""
     gen = source.generated
     if gen is None:
         return ()
@@ -199,20 +202,22 @@ class SourceFacts:
 
 
 def scenario_facts(prepared: Prepared, source: Source) -> SourceFacts:
-    """The scenario's sessions of a source (explicit and generated), computed once per load."""
+    """The scenario's written sessions of a source, computed once per load (its generated
+    sessions are read column-wise: columns.py)."""
     def compute() -> SourceFacts:
-        return SourceFacts.of((*(of_explicit(source, s) for s in source.explicit), *of_generated(source)))
+        return SourceFacts.of(of_explicit(source, s) for s in source.explicit)
 
     return prepared.facts_memo.get(("facts", source.ordinal), compute)  # type: ignore[return-value]
 
 
-def all_facts(prepared: Prepared, ingested: Iterable[tuple[IngestedSession, int]],
-              start_ms: int, end_ms: int) -> list[SessionFacts]:
-    """The tenant's sessions (the scenario's and the visible ingested ones) that may count in
-    ``[start_ms, end_ms)``: a superset, the metrics check every instant."""
+def object_facts(prepared: Prepared, ingested: Iterable[tuple[IngestedSession, int]],
+                 start_ms: int, end_ms: int) -> list[SessionFacts]:
+    """The tenant's written and visible ingested sessions that may count in ``[start_ms, end_ms)``:
+    a superset, the metrics check every instant."""
     out: list[SessionFacts] = []
     for source in prepared.sources:
-        out.extend(scenario_facts(prepared, source).touching(start_ms, end_ms))
+        if source.explicit:
+            out.extend(scenario_facts(prepared, source).touching(start_ms, end_ms))
     for session, until in ingested:
         source = prepared.source(session.kind, session.source_id) or Source.empty(session.kind, session.source_id)
         out.append(of_ingested(source, session, until))

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import random
 import threading
+from _random import Random as _Random  # random.Random's C base: the same sequence, seeded twice as fast
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .ids import SessionIdCodec
 from .period import Period
@@ -45,9 +46,9 @@ class GenerateSpec:
     duration: int = 0
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The per-session draws the listing needs (the events reuse them)."""
+class Plan(NamedTuple):
+    """The per-session draws the listing needs (the events reuse them); a tuple, as a million
+    are drawn in a row for /data/* (columns.py)."""
 
     loaded_ms: int
     ready_s: int
@@ -164,9 +165,11 @@ class GeneratedSessions:
     # --- one session -----------------------------------------------------------------------
     def plan(self, i: int) -> Plan:
         """Draw what the listing shows about session ``i``."""
-        digest = self._digest(i)
+        return self._plan(i, self._digest(i))
+
+    def _plan(self, i: int, digest: bytes) -> Plan:
         loaded = self._loaded(i, digest)
-        rnd = random.Random(int.from_bytes(digest[8:24], "big")).random
+        rnd = _Random(int.from_bytes(digest[8:24], "big")).random
         lo, hi = self.spec.events
         n_events = lo + int(rnd() * (hi - lo + 1))
         if self.kind == "live":
@@ -226,30 +229,34 @@ class GeneratedSessions:
     def events(self, i: int) -> list[dict]:
         """The session's player events, ordered by ``emittedAt``, within loadedAt..endedAt."""
         p = self.plan(i)
-        rnd = random.Random(int.from_bytes(self._digest(i)[24:40], "big")).random
+        rnd = _Random(int.from_bytes(self._digest(i)[24:40], "big")).random
         times = sorted(p.play_s + int(rnd() * (p.watch_s + 1)) for _ in range(max(0, p.n_events - 2)))
         # a live viewer can only move within what was streamed while watching
         duration = max(1, p.watch_s) if self.kind == "live" else self.duration
         return player_events(p.ready_s, p.play_s, times, p.n_events, duration, rnd)
 
+    def replay(self, i: int) -> tuple[Plan, list[tuple]]:
+        """Session ``i``'s plan and its ``player_moves``: the same draws as ``plan`` and ``events``,
+        without rendering (the /data/* columns replay a million sessions this way)."""
+        digest = self._digest(i)
+        p = self._plan(i, digest)
+        rnd = _Random(int.from_bytes(digest[24:40], "big")).random
+        times = sorted([p.play_s + int(rnd() * (p.watch_s + 1)) for _ in range(max(0, p.n_events - 2))])
+        duration = max(1, p.watch_s) if self.kind == "live" else self.duration
+        return p, player_moves(p.ready_s, p.play_s, times, p.n_events, duration, rnd)
 
-def _at(kind: str, t: int, at: int) -> dict:
-    return {"type": kind, "emittedAt": iso_ms(t * 1000), "at": at}
 
-
-def _seek(kind: str, t: int, frm: int, to: int) -> dict:
-    return {"type": kind, "emittedAt": iso_ms(t * 1000), "from": frm, "to": to}
-
-
-def player_events(ready: int, play: int, times: list[int], n: int, duration: int, rnd) -> list[dict]:
-    """A plausible player run: ready, play, then pauses/resumes/seeks, ``end`` at the end.
+def player_moves(ready: int, play: int, times: list[int], n: int, duration: int, rnd) -> list[tuple]:
+    """A plausible player run as ``(type, second, at)`` and ``(type, second, from, to)`` tuples:
+    ready, play, then pauses/resumes/seeks, ``end`` at the end.
 
     Positions advance with the wall clock only while playing and never pass ``duration``;
-    after ``end`` the viewer may replay from 0. All positions are integer seconds.
+    after ``end`` the viewer may replay from 0. All positions are integer seconds. The /data/*
+    columns (columns.py) read these tuples directly; the listings render them (``player_events``).
     """
-    out = [_at("ready", ready, 0)]
+    out: list[tuple] = [("ready", ready, 0)]
     if n >= 2:
-        out.append(_at("play", play, 0))
+        out.append(("play", play, 0))
     state, pos, last = "playing", 0, play
     for t in times:
         if state == "playing":
@@ -257,26 +264,37 @@ def player_events(ready: int, play: int, times: list[int], n: int, duration: int
         last = t
         r = rnd()
         if state == "playing" and pos >= duration:
-            out.append(_at("end", t, duration))
+            out.append(("end", t, duration))
             state = "ended"
         elif state == "ended":
-            out.append(_at("play", t, 0))
+            out.append(("play", t, 0))
             state, pos = "playing", 0
         elif state == "playing" and r < 0.6:
-            out.append(_at("pause", t, pos))
+            out.append(("pause", t, pos))
             state = "paused"
         elif state == "paused" and r < 0.85:
-            out.append(_at("resume", t, pos))
+            out.append(("resume", t, pos))
             state = "playing"
         elif pos < duration - 1 and (r < 0.93 or pos == 0):
             to = pos + 1 + int(rnd() * (duration - 1 - pos) * 0.5)
-            out.append(_seek("seek.forward", t, pos, to))
+            out.append(("seek.forward", t, pos, to))
             pos = to
         elif pos > 0:
             to = int(rnd() * pos)
-            out.append(_seek("seek.backward", t, pos, to))
+            out.append(("seek.backward", t, pos, to))
             pos = to
         else:
-            out.append(_at("pause", t, pos))
+            out.append(("pause", t, pos))
             state = "paused"
+    return out
+
+
+def player_events(ready: int, play: int, times: list[int], n: int, duration: int, rnd) -> list[dict]:
+    """``player_moves`` in the vendor's JSON shape."""
+    out = []
+    for move in player_moves(ready, play, times, n, duration, rnd):
+        if len(move) == 3:
+            out.append({"type": move[0], "emittedAt": iso_ms(move[1] * 1000), "at": move[2]})
+        else:
+            out.append({"type": move[0], "emittedAt": iso_ms(move[1] * 1000), "from": move[2], "to": move[3]})
     return out

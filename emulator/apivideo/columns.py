@@ -1,0 +1,689 @@
+"""The /data/* facts of a source's generated sessions, column-wise: no Python object per session.
+
+A source with a million generated sessions is replayed once (``GeneratedSessions.replay``: the
+generator's own draws, nothing rendered) into flat ``array`` columns: per session its ``loadedAt``,
+impression time, first playing instant and dimension codes; per countable thing (start, play,
+end, view-N, and the later hours and days each play reaches) a sorted column of instants beside the
+session it belongs to; and the playing intervals sorted by start. A window is then two binary
+searches per thing, a filter a mask over sessions (``bytes.translate``), and the concurrent-viewer
+figures of every whole hour are pre-summed once per selection (``Hours``). Everything is kept in
+the prepared data's memo (immutable, shared by tenants). Instants of generated events are whole
+seconds, so event columns hold seconds from ``origin`` (4 bytes); ``loadedAt`` keeps milliseconds.
+
+The numbers are those of ``facts.build`` over the same sessions (tests/apivideo/test_apivideo_data_columns.py).
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate, compress, repeat
+
+from . import dimensions as dims
+from .constants import LIVE
+from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type
+from .models import Prepared, Source
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
+#: from this many generated sessions a source's replay is shared with a forked child (two cores)
+FORK_FROM = 200_000
+SELECTIONS = 16  # filtered selections kept per source
+#: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
+#: first event in every later hour / day it reaches (with ``play``, its first event in every hour /
+#: day it touches: the vendor's day-boundary rule for timeseries)
+KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "into-hour", "into-day")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a generated session's pool picks mean in /data/* terms (per source: live differs)."""
+
+    codes: dict[str, tuple[bytes, tuple[str, ...]]]  # field -> (code per pick, names)
+    viewers: Callable[[int], str]
+
+
+def _coder() -> tuple[list[str], Callable[[str], int]]:
+    names: list[str] = []
+    index: dict[str, int] = {}
+
+    def code(name: str) -> int:
+        if name not in index:
+            index[name] = len(names)
+            names.append(name)
+        return index[name]
+    return names, code
+
+
+def profile(source: Source) -> Profile:
+    """Code tables of a source's pools: location -> country, continent; platform -> device, OS,
+    browser; referrer -> referrer; (platform, location, null city) -> viewer."""
+    gen = source.generated
+    assert gen is not None
+    pools, live = gen.pools, source.kind == LIVE
+    out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+    for name, values in (("country", [dims.country_code(c) for c, _ in pools.locations]),
+                         ("device_type", [dims.device_type(p.device[0]) for p in pools.platforms]),
+                         ("operating_system", [dims.operating_system(p.os[0]) for p in pools.platforms]),
+                         ("browser", [dims.browser(p.client[1]) for p in pools.platforms]),
+                         ("referrer", ["" if r.url in (None, "unknown") else str(r.url) for r in pools.referrers])):
+        names, code = _coder()
+        out[name] = (bytes(code(v) for v in values), tuple(names))
+    names, code = _coder()
+    country_names = out["country"][1]
+    out["continent"] = (bytes(code(dims.continent(country_names[c])) for c in out["country"][0]), tuple(names))
+    missing = "unknown" if live else None
+
+    def viewer(key: int) -> str:
+        rest, null_city = divmod(key, 2)
+        platform, location = divmod(rest, len(pools.locations))
+        p, (country, city) = pools.platforms[platform], pools.locations[location]
+        parts = (p.device[0], p.device[2], p.os[0], p.os[2], p.client[1], p.client[2], country,
+                 missing if null_city else city)
+        return sys.intern("\x00".join(str(x) for x in parts))
+    if any(len(names) > 255 for _, names in out.values()):
+        raise ValueError("a dimension with more than 255 values cannot be coded in a byte")
+    return Profile(out, viewer)
+
+
+# --- one session, replayed -------------------------------------------------------------------
+def _derive(moves: Sequence[tuple]) -> tuple[int | None, list[list[int]], list[int], list[tuple[int, int]], int]:
+    """``facts._run_events`` in whole seconds: ready, runs (a play and its events), ends, playing."""
+    ready: int | None = None
+    runs: list[list[int]] = []
+    run: list[int] | None = None
+    ends: list[int] = []
+    playing: list[tuple[int, int]] = []
+    since: int | None = None
+    for move in moves:
+        kind, t = move[0], move[1]
+        if kind == "ready":
+            if ready is None:
+                ready = t
+            continue
+        if kind == "play":
+            if since is not None:
+                playing.append((since, t))
+            run = [t]
+            runs.append(run)
+            since = t
+            continue
+        if run is not None:
+            run.append(t)
+        if kind == "resume":
+            if since is None:
+                since = t
+        elif kind == "pause" or kind == "end":
+            if since is not None:
+                playing.append((since, t))
+                since = None
+            if kind == "end":
+                ends.append(t)
+    last = moves[-1][1]
+    if since is not None:
+        playing.append((since, last))
+    return ready, runs, ends, [p for p in playing if p[1] > p[0]], last
+
+
+def _views(playing: Sequence[tuple[int, int]]) -> list[int | None]:
+    out: list[int | None] = []
+    for need in VIEW_DURATIONS:
+        found = None
+        for a, b in playing:
+            if b - a >= need:
+                found = a + need
+                break
+            need -= b - a
+        out.append(found)
+    return out
+
+
+def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:
+    """Session ``i``'s facts from a replay: equal to ``facts.build`` over its rendered body."""
+    gen = source.generated
+    assert gen is not None
+    p, moves = gen.replay(i)
+    ready, runs, ends, playing, last = _derive(moves)
+    codes = prof.codes
+    pick = {"country": p.location, "continent": p.location, "device_type": p.platform,
+            "operating_system": p.platform, "browser": p.platform, "referrer": p.referrer}
+    values = {name: codes[name][1][codes[name][0][pick[name]]] for name in CODED}
+    viewer = prof.viewers((p.platform * len(gen.pools.locations) + p.location) * 2 + p.null_city)
+    plays = tuple(PlayRun(r[0] * 1000, tuple(t * 1000 for t in r)) for r in runs)
+    return SessionFacts(
+        session_id=gen.session_id(i), media_id=source.id, media_type=media_type(source.kind),
+        tags=frozenset(source.tags), loaded_ms=p.loaded_ms, viewer=viewer,
+        impression_ms=None if ready is None else max(0, ready * 1000 - p.loaded_ms),
+        start_ms=plays[0].start_ms if plays else None, plays=plays, ends=tuple(t * 1000 for t in ends),
+        playing=tuple((a * 1000, b * 1000) for a, b in playing),
+        views=tuple(None if v is None else v * 1000 for v in _views(playing)),
+        last_ms=max(p.loaded_ms, last * 1000), **values)
+
+
+# --- the columns of a whole source ----------------------------------------------------------------
+def _sorted_pairs(pairs: array, width: int) -> tuple[array, array]:
+    """Split ``instant << width | session`` keys, sorted (timsort: nearly sorted already)."""
+    keys = sorted(pairs)
+    return (array("i", map(int.__rshift__, keys, repeat(width))),
+            array("I", map(int.__and__, keys, repeat((1 << width) - 1))))
+
+
+@dataclass
+class _Chunk:
+    """The replay of sessions ``[lo, hi)``: columns in index order, keys not yet sorted."""
+
+    loaded: array = field(default_factory=lambda: array("q"))
+    imp: array = field(default_factory=lambda: array("i"))
+    first_playing: array = field(default_factory=lambda: array("i"))
+    location: array = field(default_factory=lambda: array("H"))
+    platform: array = field(default_factory=lambda: array("H"))
+    referrer: array = field(default_factory=lambda: array("H"))
+    viewer: array = field(default_factory=lambda: array("I"))  # (platform, location, null city) keys
+    pairs: dict[str, array] = field(default_factory=lambda: {k: array("q") for k in KINDS})
+    #: playing intervals by the UTC day they start: (start << width | session, end), sorted a day at a time
+    intervals: dict[int, tuple[array, array]] = field(default_factory=dict)
+    max_span_ms: int = 0
+    max_len_s: int = 0
+
+    def extend(self, other: _Chunk) -> None:
+        for name in ("loaded", "imp", "first_playing", "location", "platform", "referrer", "viewer"):
+            getattr(self, name).extend(getattr(other, name))
+        for day, (starts, ends) in other.intervals.items():
+            mine = self.intervals.setdefault(day, (array("q"), array("i")))
+            mine[0].extend(starts)
+            mine[1].extend(ends)
+        for kind, keys in other.pairs.items():
+            self.pairs[kind].extend(keys)
+        self.max_span_ms = max(self.max_span_ms, other.max_span_ms)
+        self.max_len_s = max(self.max_len_s, other.max_len_s)
+
+
+def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:
+    """Replay sessions ``[lo, hi)`` into a chunk (the costly part: about 30 us a session)."""
+    gen = source.generated
+    assert gen is not None
+    out = _Chunk()
+    nloc = len(gen.pools.locations)
+    replay = gen.replay
+    loaded, imp, first_playing = out.loaded.append, out.imp.append, out.first_playing.append
+    location, platform, referrer, viewer = (out.location.append, out.platform.append, out.referrer.append,
+                                            out.viewer.append)
+    start, play, hour, day, end = (out.pairs[k].append for k in ("start", "play", "into-hour", "into-day", "end"))
+    views = [out.pairs[f"view{s}"].append for s in VIEW_DURATIONS]
+    by_day = out.intervals
+    max_span = max_len = 0
+    for i in range(lo, hi):
+        p, moves = replay(i)
+        ready, runs, ends, playing, last = _derive(moves)
+        loaded(p.loaded_ms)
+        imp(-1 if ready is None else max(0, ready * 1000 - p.loaded_ms))
+        location(p.location)
+        platform(p.platform)
+        referrer(p.referrer)
+        viewer((p.platform * nloc + p.location) * 2 + p.null_city)
+        span = max(p.loaded_ms, last * 1000) - p.loaded_ms
+        if span > max_span:
+            max_span = span
+        if runs:
+            start((runs[0][0] - origin) << width | i)
+            for run in runs:
+                play((run[0] - origin) << width | i)
+                h, d = run[0] // 3600, run[0] // 86400
+                for t in run:
+                    if t // 3600 != h:
+                        h = t // 3600
+                        hour((t - origin) << width | i)
+                        if t // 86400 != d:
+                            d = t // 86400
+                            day((t - origin) << width | i)
+        for t in ends:
+            end((t - origin) << width | i)
+        if playing:
+            first_playing(playing[0][0] - origin)
+            for x, y in playing:
+                bucket = by_day.get(x // 86400)
+                if bucket is None:
+                    bucket = by_day[x // 86400] = (array("q"), array("i"))
+                bucket[0].append((x - origin) << width | i)
+                bucket[1].append(y - origin)
+                if y - x > max_len:
+                    max_len = y - x
+            for add, v in zip(views, _views(playing)):
+                if v is not None:
+                    add((v - origin) << width | i)
+        else:
+            first_playing(-1)
+    out.max_span_ms, out.max_len_s = max_span, max_len
+    return out
+
+
+def _replay_forked(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:
+    """``_replay`` of ``[lo, hi)`` with its first half in a forked child, the second here: the
+    replay is pure Python, so a second core halves it. Falls back to one process where fork is
+    missing or fails (the answer is the same)."""
+    mid = (lo + hi) // 2
+    try:
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_send_replay, args=(sender, source, lo, mid, origin, width), daemon=True)
+        child.start()
+    except (ValueError, OSError):
+        return _replay(source, lo, hi, origin, width)
+    sender.close()
+    try:
+        second = _replay(source, mid, hi, origin, width)
+        try:
+            first = pickle.loads(receiver.recv_bytes())
+        except (EOFError, OSError):  # the child died: do its half here
+            first = _replay(source, lo, mid, origin, width)
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+    first.extend(second)
+    return first
+
+
+def _send_replay(sender, source: Source, lo: int, hi: int, origin: int, width: int) -> None:
+    try:
+        sender.send_bytes(pickle.dumps(_replay(source, lo, hi, origin, width), protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        sender.close()
+        os._exit(0)  # a forked child leaves without the parent's atexit handlers and threads
+
+
+class SourceColumns:
+    """Every generated session of one source, column-wise (built once per scenario load)."""
+
+    def __init__(self, source: Source) -> None:
+        gen = source.generated
+        assert gen is not None
+        self.source = source
+        self.profile = profile(source)
+        self.origin_s = gen.spec.start_ms // 1000 - 1
+        n = self.n = len(gen)
+        width = self.width = max(1, n.bit_length())
+        build = _replay_forked if n >= FORK_FROM else _replay
+        chunk = build(source, 0, n, self.origin_s, width)
+        self.loaded, self.imp, self.first_playing = chunk.loaded, chunk.imp, chunk.first_playing
+        self.max_span_ms, self.max_len_s = chunk.max_span_ms, chunk.max_len_s
+        # pools repeat a viewer (a device vendor is not part of it): one code per viewer name
+        codes_of: dict[int, int] = {}
+        names_seen: dict[str, int] = {}
+        for key in set(chunk.viewer):
+            codes_of[key] = names_seen.setdefault(self.profile.viewers(key), len(names_seen))
+        self.viewer = array("I", map(codes_of.__getitem__, chunk.viewer))
+        self.viewer_names = tuple(names_seen)
+        picks = {"location": chunk.location, "platform": chunk.platform, "referrer": chunk.referrer}
+        self.codes: dict[str, bytes] = {}
+        for name in CODED:
+            column = picks["location" if name in ("country", "continent") else
+                           "referrer" if name == "referrer" else "platform"]
+            self.codes[name] = bytes(map(self.profile.codes[name][0].__getitem__, column))
+        self.kinds = {k: _sorted_pairs(v, width) for k, v in chunk.pairs.items()}
+        # playing intervals by start (then session), sorted a day at a time: a few MB at once
+        a, b, sessions = array("i"), array("i"), array("I")
+        mask = (1 << width) - 1
+        for day in sorted(chunk.intervals):
+            starts, ends = chunk.intervals.pop(day)
+            order = sorted(range(len(starts)), key=starts.__getitem__)
+            keys = list(map(starts.__getitem__, order))
+            a.extend(map(int.__rshift__, keys, repeat(width)))
+            sessions.extend(map(int.__and__, keys, repeat(mask)))
+            b.extend(map(ends.__getitem__, order))
+        self.intervals = (a, b, sessions)
+        del chunk
+        _return_free_memory()
+        self.all = Cols(self, None)
+        self._selections: OrderedDict[tuple, Cols] = OrderedDict()
+        self._selections_lock = threading.Lock()
+
+    def selection(self, coded: tuple[tuple[str, frozenset[str]], ...]) -> Cols:
+        """The sessions whose coded fields hold one of the wanted values: the last SELECTIONS
+        kept (each holds only the parts asked of it, at most the size of ``all``)."""
+        with self._selections_lock:
+            if coded in self._selections:
+                self._selections.move_to_end(coded)
+                return self._selections[coded]
+        keep = and_masks([self.mask(name, wanted) for name, wanted in coded], self.n)
+        chosen = self.all if keep.count(0) == 0 else Cols(self, keep)
+        with self._selections_lock:
+            chosen = self._selections.setdefault(coded, chosen)
+            while len(self._selections) > SELECTIONS:
+                self._selections.popitem(last=False)
+        return chosen
+
+    def viewer_name(self, code: int) -> str:
+        return self.viewer_names[code]
+
+    def mask(self, field_name: str, wanted: frozenset[str]) -> bytes:
+        """1 per session whose ``field_name`` value is one of ``wanted``."""
+        names = self.profile.codes[field_name][1]
+        table = bytes(1 if name in wanted else 0 for name in names).ljust(256, b"\0")
+        return self.codes[field_name].translate(table)
+
+    def facts(self, lo: int, hi: int) -> list[SessionFacts]:
+        """Sessions ``[lo, hi)`` as objects (replayed): the exact path for a window's edges."""
+        return [session_facts(self.source, self.profile, i) for i in range(lo, hi)]
+
+    def around(self, start_ms: int, end_ms: int) -> tuple[int, int]:
+        """Indexes of the sessions that may have something in ``[start_ms, end_ms)``."""
+        return (bisect.bisect_left(self.loaded, start_ms - self.max_span_ms),
+                bisect.bisect_left(self.loaded, end_ms))
+
+
+def and_masks(masks: Sequence[bytes], n: int) -> bytes:
+    """The sessions kept by every mask (each 0 / 1 per session)."""
+    value = int.from_bytes(masks[0], "little")
+    for m in masks[1:]:
+        value &= int.from_bytes(m, "little")
+    return value.to_bytes(n, "little")
+
+
+# --- a selection of sessions ---------------------------------------------------------------------------
+@dataclass
+class Hours:
+    """Concurrent viewers of every whole hour a selection plays in: peak, first instant playing
+    and the milliseconds played (for ``unique``: per viewer, overlaps counted once)."""
+
+    first_hour: int
+    peak: array
+    first_ms: array
+    played_ms: array
+
+    def at(self, hour: int) -> tuple[int, int, int]:
+        k = hour - self.first_hour
+        if 0 <= k < len(self.peak):
+            return self.peak[k], self.first_ms[k], self.played_ms[k]
+        return 0, -1, 0
+
+
+def union_per_viewer(segments: Sequence[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
+    """Per viewer, the union of its segments (so overlapping plays of one viewer count once)."""
+    per: dict[object, list[tuple[int, int]]] = {}
+    for x, y, w in segments:
+        per.setdefault(w, []).append((x, y))
+    out: list[tuple[int, int, object]] = []
+    for who, spans in per.items():
+        spans.sort()
+        cur_a, cur_b = spans[0]
+        for x, y in spans[1:]:
+            if x > cur_b:
+                out.append((cur_a, cur_b, who))
+                cur_a, cur_b = x, y
+            elif y > cur_b:
+                cur_b = y
+        out.append((cur_a, cur_b, who))
+    return out
+
+
+def stats(segments: Sequence[tuple[int, int, object]], unique: bool) -> tuple[int, int, int]:
+    """(peak, first instant, milliseconds) of ``[a, b)`` segments playing: the most playing at
+    one instant (distinct viewers with ``unique``), the earliest instant, the time played."""
+    if unique:
+        segments = union_per_viewer(segments)
+    if not segments:
+        return 0, -1, 0
+    keys = sorted([a * 2 + 1 for a, _, _ in segments] + [b * 2 for _, b, _ in segments])  # ends first
+    # playing after each edge = 2 * starts so far - edges so far (C-level running sums)
+    peak = max(map(int.__sub__, map((2).__mul__, accumulate(map((1).__and__, keys))), range(1, len(keys) + 1)))
+    return peak, min(a for a, _, _ in segments), sum(b - a for a, b, _ in segments)
+
+
+@dataclass
+class Cols:
+    """Some sessions of a source (all, or those a mask keeps): each column computed at first use."""
+
+    base: SourceColumns
+    mask: bytes | None  # 1 per session kept; None: every session (or, in a partition, made when asked)
+    _parts: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _part(self, name: str, compute: Callable[[], object]) -> object:
+        with self._lock:
+            if name in self._parts:
+                return self._parts[name]
+        value = compute()
+        _return_free_memory()  # once per part: its transient lists freed
+        with self._lock:
+            return self._parts.setdefault(name, value)
+
+    via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
+
+    @property
+    def every(self) -> bool:
+        """All the source's sessions (no mask)."""
+        return self.mask is None and self.via is None
+
+    @property
+    def keep(self) -> bytes | None:
+        """1 per session kept (None: every session); a partition's value makes its mask when first
+        asked (a breakdown's values mostly need only the parts cut from their parent)."""
+        if self.mask is None and self.via is not None:
+            parent, field_name, code = self.via
+            keep = self.base.codes[field_name].translate(bytes(1 if v == code else 0 for v in range(256)))
+            self.mask = keep if parent.keep is None else and_masks((parent.keep, keep), self.base.n)
+        return self.mask
+
+    def _select(self, name: str, fetch: Callable[[Cols], tuple]) -> tuple:
+        """Part ``name`` (arrays, sessions last) of the kept sessions, from the parent's when this is
+        one value of a partition (one C-level pass per value over the parent's session codes)."""
+        def compute() -> tuple:
+            if self.via is not None:
+                parent, field_name, code = self.via
+                columns = fetch(parent)
+                codes = parent._part(f"codes:{field_name}:{name}", lambda: bytes(
+                    map(self.base.codes[field_name].__getitem__, columns[-1])))
+                chosen = codes.translate(bytes(1 if v == code else 0 for v in range(256)))  # type: ignore[union-attr]
+            else:
+                assert self.keep is not None
+                columns = fetch(self.base.all)
+                chosen = bytes(map(self.keep.__getitem__, columns[-1]))
+            return tuple(array(c.typecode, compress(c, chosen)) for c in columns)
+        return self._part(name, compute)  # type: ignore[return-value]
+
+    def partition(self, field_name: str) -> dict[str, Cols]:
+        """This selection per value of a dimension (``media_id``... or a coded field)."""
+        source = self.base.source
+        if field_name == "media_id":
+            return {source.id: self}
+        if field_name == "media_type":
+            return {media_type(source.kind): self}
+
+        def compute() -> dict[str, Cols]:
+            codes, names = self.base.codes[field_name], self.base.profile.codes[field_name][1]
+            present = sorted(set(codes if self.keep is None else compress(codes, self.keep)))
+            out = {}
+            for code in present:
+                out[names[code]] = Cols(self.base, None, via=(self, field_name, code))
+            return out
+        return self._part(f"partition:{field_name}", compute)  # type: ignore[return-value]
+
+    # sessions, by loadedAt -------------------------------------------------------------------
+    def members(self) -> array:
+        """Indexes of the sessions kept, ascending (so by ``loadedAt``)."""
+        def compute() -> array:
+            assert self.keep is not None
+            return array("I", compress(range(self.base.n), self.keep))
+        return self._part("members", compute)  # type: ignore[return-value]
+
+    def loaded(self) -> array:
+        if self.every:
+            return self.base.loaded
+        return self._part("loaded", lambda: array("q", map(self.base.loaded.__getitem__, self.members())))
+
+    def impressions(self) -> tuple[array, array]:
+        """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
+        def compute() -> tuple[array, array]:
+            imp = self.base.imp if self.every else map(self.base.imp.__getitem__, self.members())
+            values = list(imp)
+            return (array("q", accumulate((max(0, v) for v in values), initial=0)),
+                    array("q", accumulate((v >= 0 for v in values), initial=0)))
+        return self._part("impressions", compute)  # type: ignore[return-value]
+
+    def first_playing(self) -> array:
+        """Sorted first playing instants (seconds from origin) of the sessions that played."""
+        def compute() -> array:
+            column = self.base.first_playing
+            values = column if self.every else map(column.__getitem__, self.members())
+            return array("i", sorted(v for v in values if v >= 0))
+        return self._part("first_playing", compute)  # type: ignore[return-value]
+
+    # countable things -------------------------------------------------------------------------------
+    def kind(self, name: str) -> tuple[array, array]:
+        """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
+        if self.every:
+            return self.base.kinds[name]
+        return self._select(name, lambda c: c.kind(name))  # type: ignore[return-value]
+
+    def intervals(self) -> tuple[array, array, array]:
+        if self.every:
+            return self.base.intervals
+        return self._select("intervals", lambda c: c.intervals())  # type: ignore[return-value]
+
+    def segments(self, start_ms: int, end_ms: int, named: bool = False) -> list[tuple[int, int, object]]:
+        """The playing intervals clipped to ``[start_ms, end_ms)``, with their viewer (its name
+        when ``named``: to meet other sources' and beacons' viewers)."""
+        a, b, sessions = self.intervals()
+        base = self.base
+        origin = base.origin_s
+        lo = bisect.bisect_left(a, start_ms // 1000 - origin - base.max_len_s)
+        hi = bisect.bisect_left(a, -(-end_ms // 1000) - origin)
+        floor = start_ms // 1000 - origin
+        viewer = base.viewer
+        out = []
+        for j in range(lo, hi):
+            y = b[j]
+            if y > floor:
+                who = viewer[sessions[j]]
+                out.append((max((a[j] + origin) * 1000, start_ms), min((y + origin) * 1000, end_ms),
+                            base.viewer_name(who) if named else who))
+        return out
+
+    def hours(self, unique: bool) -> Hours:
+        """``Hours`` of this selection, computed once (``unique``: each viewer's intervals merged)."""
+        def compute() -> Hours:
+            a, b, sessions = self.intervals()
+            base = self.base
+            if unique:
+                viewers = array("I", map(base.viewer.__getitem__, sessions))
+                return _hours(a, b, base.origin_s,
+                              lambda d0, d1: _day_viewer_intervals(a, b, viewers, d0, d1, base.max_len_s))
+            return _hours(a, b, base.origin_s, lambda d0, d1: _day_intervals(a, b, d0, d1, base.max_len_s))
+        return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
+
+    def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
+        """Viewer codes with a ``kind`` (a view) in ``[start_ms, end_ms)``."""
+        instants, sessions = self.kind(kind)
+        origin = self.base.origin_s
+        lo = bisect.bisect_left(instants, -(-start_ms // 1000) - origin)
+        hi = bisect.bisect_left(instants, -(-end_ms // 1000) - origin)
+        return set(map(self.base.viewer.__getitem__, sessions[lo:hi]))
+
+    def day_viewer_count(self, kind: str, day_ms: int) -> int:
+        """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
+        return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))  # type: ignore[return-value]
+
+
+class _Played:
+    """Seconds played before an instant by intervals given as sorted starts and ends, for
+    instants asked in increasing order (running sums: each instant a bisection and a slice sum)."""
+
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.starts, self.ends = starts, ends
+        self.na = self.nb = self.sum_a = self.sum_b = 0
+
+    def before(self, x: int) -> int:
+        ja, jb = bisect.bisect_left(self.starts, x, lo=self.na), bisect.bisect_left(self.ends, x, lo=self.nb)
+        self.sum_a += sum(self.starts[self.na:ja])
+        self.sum_b += sum(self.ends[self.nb:jb])
+        self.na, self.nb = ja, jb
+        return x * (ja - jb) - (self.sum_a - self.sum_b)
+
+
+def _day_intervals(a: array, b: array, d0: int, d1: int, max_len: int) -> tuple[list[int], list[int]]:
+    """Starts and ends (each sorted) of the intervals playing in day ``[d0, d1)``, clipped to it."""
+    pre, lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d0), bisect.bisect_left(a, d1)
+    carried = [y for y in b[pre:lo] if y > d0]  # playing as the day began: clipped to start at d0
+    starts = [d0] * len(carried) + a[lo:hi].tolist()  # sorted already
+    return starts, sorted([*map(min, carried, repeat(d1)), *map(min, b[lo:hi], repeat(d1))])
+
+
+def _day_viewer_intervals(a: array, b: array, viewers: Sequence[int], d0: int, d1: int,
+                          max_len: int) -> tuple[list[int], list[int]]:
+    """``_day_intervals`` with each viewer's overlapping intervals merged (``unique``)."""
+    lo, hi = bisect.bisect_left(a, d0 - max_len), bisect.bisect_left(a, d1)
+    clipped = [(max(x, d0), min(y, d1), w) for x, y, w in zip(a[lo:hi], b[lo:hi], viewers[lo:hi]) if y > d0]
+    merged = union_per_viewer(clipped)
+    return sorted(x for x, _, _ in merged), sorted(y for _, y, _ in merged)
+
+
+def _hours(a: array, b: array, origin: int, day_intervals: Callable[[int, int], tuple[list[int], list[int]]]) -> Hours:
+    """Peak, first instant and time played of every hour, for intervals ``[a, b)`` sorted by
+    ``a`` (seconds from ``origin``), a UTC day at a time with C-level passes: the number playing
+    only rises at a start, so an hour's peak is the largest count just after one of its starts
+    (``starts so far - ends at or before it``: a bisection per start) or what played as it began;
+    its time played is a difference of two integrals (running sums of sorted instants)."""
+    peak, first, played = array("i"), array("q"), array("q")
+    if not a:
+        return Hours(0, peak, first, played)
+    first_hour, last_hour = (a[0] + origin) // 3600, (max(b) - 1 + origin) // 3600
+    day = first_hour // 24 * 24  # hours of the first day before its first interval are empty
+    while day <= last_hour:
+        d0, d1 = day * 3600 - origin, (day + 24) * 3600 - origin
+        ca, cb = day_intervals(d0, d1)
+        # playing just after start j: j + 1 starts so far, less the ends at or before it
+        after_start = array("i", map(int.__sub__, range(1, len(ca) + 1), map(bisect.bisect_right, repeat(cb), ca)))
+        integral = _Played(ca, cb)
+        before = integral.before(d0)
+        for hour in range(day, day + 24):
+            h0, h1 = hour * 3600 - origin, (hour + 1) * 3600 - origin
+            after = integral.before(h1)
+            if first_hour <= hour <= last_hour:
+                j0, j1 = bisect.bisect_right(ca, h0), bisect.bisect_left(ca, h1)
+                entering = j0 - bisect.bisect_right(cb, h0)  # playing at h0
+                peak.append(max(entering, max(after_start[j0:j1])) if j1 > j0 else entering)
+                at = h0 if entering > 0 else ca[j0] if j1 > j0 else None
+                first.append(-1 if at is None else (at + origin) * 1000)
+                played.append((after - before) * 1000)
+            before = after
+        day += 24
+    return Hours(first_hour, peak, first, played)
+
+
+def _return_free_memory() -> None:
+    """Give the C heap's free pages back to the system after a build (glibc's ``malloc_trim``).
+
+    The replay's transient buffers (sorted lists, the child's pickled half) are freed, but glibc
+    keeps them mapped below the columns allocated after them: about as much again as the columns
+    stay resident otherwise. Elsewhere (no glibc) nothing happens.
+    """
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
+
+
+class _Slot:
+    """A memo entry built once under its own lock (two first requests do not both build)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: SourceColumns | None = None
+
+
+def columns(prepared: Prepared, source: Source) -> SourceColumns:
+    """A source's columns, built at first use and kept in the prepared data's memo."""
+    slot: _Slot = prepared.facts_memo.get(("columns", source.ordinal), _Slot)
+    with slot.lock:
+        if slot.value is None:
+            slot.value = SourceColumns(source)
+        return slot.value
