@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import bisect
 import ctypes
-import multiprocessing
-import os
-import pickle
 import sys
 import threading
 from array import array
@@ -35,8 +32,6 @@ from .models import Prepared, Source
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
-#: from this many generated sessions a source's replay is shared with a forked child (two cores)
-FORK_FROM = 200_000
 SELECTIONS = 16  # filtered selections kept per source
 #: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
 #: first event in every later hour / day it reaches (with ``play``, its first event in every hour /
@@ -266,40 +261,6 @@ def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk
     return out
 
 
-def _replay_forked(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:
-    """``_replay`` of ``[lo, hi)`` with its first half in a forked child, the second here: the
-    replay is pure Python, so a second core halves it. Falls back to one process where fork is
-    missing or fails (the answer is the same)."""
-    mid = (lo + hi) // 2
-    try:
-        context = multiprocessing.get_context("fork")
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=_send_replay, args=(sender, source, lo, mid, origin, width), daemon=True)
-        child.start()
-    except (ValueError, OSError):
-        return _replay(source, lo, hi, origin, width)
-    sender.close()
-    try:
-        second = _replay(source, mid, hi, origin, width)
-        try:
-            first = pickle.loads(receiver.recv_bytes())
-        except (EOFError, OSError):  # the child died: do its half here
-            first = _replay(source, lo, mid, origin, width)
-    finally:
-        receiver.close()
-        child.join(timeout=5)
-    first.extend(second)
-    return first
-
-
-def _send_replay(sender, source: Source, lo: int, hi: int, origin: int, width: int) -> None:
-    try:
-        sender.send_bytes(pickle.dumps(_replay(source, lo, hi, origin, width), protocol=pickle.HIGHEST_PROTOCOL))
-    finally:
-        sender.close()
-        os._exit(0)  # a forked child leaves without the parent's atexit handlers and threads
-
-
 class SourceColumns:
     """Every generated session of one source, column-wise (built once per scenario load)."""
 
@@ -311,8 +272,7 @@ class SourceColumns:
         self.origin_s = gen.spec.start_ms // 1000 - 1
         n = self.n = len(gen)
         width = self.width = max(1, n.bit_length())
-        build = _replay_forked if n >= FORK_FROM else _replay
-        chunk = build(source, 0, n, self.origin_s, width)
+        chunk = _replay(source, 0, n, self.origin_s, width)
         self.loaded, self.imp, self.first_playing = chunk.loaded, chunk.imp, chunk.first_playing
         self.max_span_ms, self.max_len_s = chunk.max_span_ms, chunk.max_len_s
         # pools repeat a viewer (a device vendor is not part of it): one code per viewer name
@@ -662,7 +622,7 @@ def _hours(a: array, b: array, origin: int, day_intervals: Callable[[int, int], 
 def _return_free_memory() -> None:
     """Give the C heap's free pages back to the system after a build (glibc's ``malloc_trim``).
 
-    The replay's transient buffers (sorted lists, the child's pickled half) are freed, but glibc
+    The replay's transient buffers (sorted lists) are freed, but glibc
     keeps them mapped below the columns allocated after them: about as much again as the columns
     stay resident otherwise. Elsewhere (no glibc) nothing happens.
     """

@@ -14,19 +14,14 @@ from urllib.parse import quote
 from flask import Response, request
 
 from ..context import current_tenant
-from ..pipeline import STATE_KEY
-from .auth import authenticate as check_credentials
-from .constants import NAME
 from .data_errors import InvalidAttribute, UnrecognizedDataUrl
 from .data_params import SANDBOX_MS, DataQuery, atom, read_query, retention_floor
-from .errors import TooManyRequests
 from .metrics import BREAKDOWN_FIELDS, Measure, Window, sort_rows
 from .models import ApiKey, Prepared
 from .pagination import page_bounds, pagination
 from .render import to_json
-from .routes import KEY_KEY, RATE_KEY, bp
+from .routes import authorize, bp
 from .tally import Population, buckets, population, timeseries, value
-from .timefmt import to_ms
 
 #: metric -> the aggregations the vendor documents for it (play/sum: its overview page's example)
 AGGREGATIONS = {"play": ("count", "rate", "total", "sum"), "start": ("count",), "end": ("count",),
@@ -82,20 +77,10 @@ class _Context:
 
 
 def _context() -> _Context:
-    """Check the credentials and count the read (routes.authorized's rules) at the request's one
+    """The legacy routes' authentication and rate limit (routes.authorize), at the request's one
     clock reading: the counted window, the defaults and the rate limit all see the same instant."""
-    tenant = current_tenant()
-    state = request.environ.get(STATE_KEY)
-    now = to_ms(state.now if state is not None and state.now is not None else tenant.now())
-    backend = tenant.backend(NAME)
-    with tenant.lock:
-        key = check_credentials(request.headers.get("Authorization"), backend, now)
-        rate = backend.hit(key, now)
-    request.environ[RATE_KEY] = rate
-    request.environ[KEY_KEY] = key
-    if not rate.allowed:
-        raise TooManyRequests()
-    return _Context(now, key, backend.prepared, backend.ingest)
+    caller = authorize()
+    return _Context(caller.now_ms, caller.key, caller.backend.prepared, caller.backend.ingest)
 
 
 def _counted_window(asked: Window, now: int, key: ApiKey, retention: str) -> Window:

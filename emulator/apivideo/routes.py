@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
 from ..context import current_emulator, current_tenant
+from ..flask_pipeline import request_state
 from ..jsonbody import JSONBodyError, loads
 from .auth import authenticate as check_credentials
 from .backend import Backend, RateState
@@ -32,7 +34,7 @@ from .errors import (
     problem_for_status,
     render,
 )
-from .models import ENVIRONMENT_LIMITS, ExplicitSession, Prepared, Source
+from .models import ENVIRONMENT_LIMITS, ApiKey, ExplicitSession, Prepared, Source
 from .pagination import PageRequest, page_bounds, pagination, parse_page_request
 from .period import PeriodError, parse_period
 from .render import to_json
@@ -73,9 +75,20 @@ def _json(payload: Any) -> Response:
 
 
 def backend_and_now() -> tuple[Backend, int]:
-    """This tenant's api.video backend and the emulator clock in epoch ms (also used by data_routes)."""
+    """This tenant's api.video backend and the request's one clock reading (the pipeline's), in epoch ms."""
     tenant = current_tenant()
-    return tenant.backend(NAME), to_ms(tenant.now())
+    state = request_state()
+    now = state.now if state is not None and state.now is not None else tenant.now()
+    return tenant.backend(NAME), to_ms(now)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller whose read was counted: its key, the tenant's backend, the request's instant."""
+
+    key: ApiKey
+    backend: Backend
+    now_ms: int
 
 
 def _source(prepared: Prepared, kind: str, source_id: str) -> tuple[Source, list[ExplicitSession]]:
@@ -92,8 +105,8 @@ def _source(prepared: Prepared, kind: str, source_id: str) -> tuple[Source, list
     return source, ingested
 
 
-def authorized() -> Prepared:
-    """Check the credentials and count the read; raise 401 / 429 problems."""
+def authorize() -> Caller:
+    """Check the credentials and count the read at the request's clock reading; raise 401 / 429 problems."""
     tenant = current_tenant()
     backend, now = backend_and_now()
     with tenant.lock:
@@ -103,7 +116,7 @@ def authorized() -> Prepared:
     request.environ[KEY_KEY] = key
     if not state.allowed:
         raise TooManyRequests()
-    return backend.prepared
+    return Caller(key, backend, now)
 
 
 def _body_field(name: str) -> str:
@@ -181,7 +194,7 @@ def refresh() -> Response:
 @bp.get("/analytics/videos/<video_id>")
 def list_video_sessions(video_id: str) -> Response:
     """GET /analytics/videos/{videoId}: sessions loaded in ``period``, filtered by metadata."""
-    prepared = authorized()
+    prepared = authorize().backend.prepared
     period = _period()
     req = parse_page_request(request.args)
     wanted = _metadata_filter()
@@ -196,7 +209,7 @@ def list_video_sessions(video_id: str) -> Response:
 @bp.get("/analytics/live-streams/<live_stream_id>")
 def list_live_stream_sessions(live_stream_id: str) -> Response:
     """GET /analytics/live-streams/{liveStreamId}: sessions loaded in ``period``."""
-    prepared = authorized()
+    prepared = authorize().backend.prepared
     period = _period()
     req = parse_page_request(request.args)
     source, ingested = _source(prepared, LIVE, live_stream_id)
@@ -208,7 +221,7 @@ def list_live_stream_sessions(live_stream_id: str) -> Response:
 @bp.get("/analytics/sessions/<session_id>/events")
 def list_session_events(session_id: str) -> Response:
     """GET /analytics/sessions/{sessionId}/events: the session's events by ``emittedAt``."""
-    prepared = authorized()
+    prepared = authorize().backend.prepared
     req = parse_page_request(request.args)
     found = prepared.find_session(session_id)
     if found is not None:

@@ -115,13 +115,3 @@ def test_a_replayed_session_has_the_facts_of_its_rendered_listing(kind):
     source = prepare(section, SimpleNamespace(seed=3)).sources[0]
     profile = columns.profile(source)
     assert [columns.session_facts(source, profile, i) for i in range(300)] == list(facts.of_generated(source))
-
-
-def test_a_replay_shared_with_a_forked_child_builds_the_same_columns(world, monkeypatch):
-    source = world.sources[0]
-    alone = columns.SourceColumns(source)
-    monkeypatch.setattr(columns, "FORK_FROM", 10)
-    shared = columns.SourceColumns(source)
-    for name in ("loaded", "imp", "first_playing", "viewer", "viewer_names", "codes", "kinds", "intervals",
-                 "max_span_ms", "max_len_s"):
-        assert getattr(shared, name) == getattr(alone, name), name
