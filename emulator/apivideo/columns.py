@@ -26,7 +26,7 @@ from itertools import accumulate, compress, repeat
 
 from . import dimensions as dims
 from .constants import LIVE
-from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type
+from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, view_instants
 from .models import Prepared, Source
 
 HOUR_MS = 3_600_000
@@ -130,16 +130,7 @@ def _derive(moves: Sequence[tuple]) -> tuple[int | None, list[list[int]], list[i
 
 
 def _views(playing: Sequence[tuple[int, int]]) -> list[int | None]:
-    out: list[int | None] = []
-    for need in VIEW_DURATIONS:
-        found = None
-        for a, b in playing:
-            if b - a >= need:
-                found = a + need
-                break
-            need -= b - a
-        out.append(found)
-    return out
+    return view_instants(playing, 1)  # the replay's instants are seconds
 
 
 def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:

@@ -102,17 +102,23 @@ def _run_events(events: Sequence[tuple[str, int]]) -> tuple[list[PlayRun], list[
     return plays, ends, [p for p in playing if p[1] > p[0]], ready
 
 
-def _views(playing: Sequence[tuple[int, int]]) -> tuple[int | None, ...]:
+def view_instants(playing: Sequence[tuple[int, int]], unit: int) -> list[int | None]:
+    """The instant the watch time reached each of VIEW_DURATIONS (None: never), with ``playing``
+    in ``unit`` per second (1000: milliseconds; 1: seconds)."""
     out: list[int | None] = []
     for seconds in VIEW_DURATIONS:
-        need, found = seconds * 1000, None
+        need, found = seconds * unit, None
         for a, b in playing:
             if b - a >= need:
                 found = a + need
                 break
             need -= b - a
         out.append(found)
-    return tuple(out)
+    return out
+
+
+def _views(playing: Sequence[tuple[int, int]]) -> tuple[int | None, ...]:
+    return tuple(view_instants(playing, 1000))
 
 
 def build(session_id: str, source: Source, body: Mapping, events: Iterable[tuple[str, int]]) -> SessionFacts:

@@ -16,8 +16,9 @@ is the earliest instant counted in the interval (empty intervals are left out).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .facts import VIEW_DURATIONS, SessionFacts
 
@@ -170,10 +171,17 @@ def buckets(m: Measure, breakdown: str, facts: Sequence[SessionFacts], w: Window
     groups: dict[str, list[SessionFacts]] = defaultdict(list)
     for f in facts:
         groups[getattr(f, field)].append(f)
+    return answered(m, groups, w, value)
+
+
+def answered(m: Measure, groups: Mapping[str, Any], w: Window,
+             value_of: Callable[[Measure, Any, Window], float | int]) -> list[tuple[str, float | int]]:
+    """(key, value) of each group that has something to say: a value, or a play-rate over impressions
+    (0 % is an answer)."""
     out = []
     for key, members in groups.items():
-        v = value(m, members, w)
-        if v or (m.metric == "play-rate" and value(Measure("impression"), members, w)):
+        v = value_of(m, members, w)
+        if v or (m.metric == "play-rate" and value_of(Measure("impression"), members, w)):
             out.append((key, v))
     return out
 

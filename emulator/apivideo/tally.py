@@ -249,12 +249,7 @@ def buckets(m: Measure, breakdown: str, pop: Population, w: Window) -> list[tupl
     for c in pop.cols:
         for key, part in c.partition(name).items():
             groups[key].cols.append(part)
-    out = []
-    for key, members in groups.items():
-        v = value(m, members, w)
-        if v or (m.metric == "play-rate" and value(Measure("impression"), members, w)):
-            out.append((key, v))
-    return out
+    return mx.answered(m, groups, w, value)
 
 
 # --- timeseries -----------------------------------------------------------------------------------------

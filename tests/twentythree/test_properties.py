@@ -10,36 +10,18 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from properties import DATES, PROFILE, YEARS, ms, ms_after
 
 from emulator.apivideo.period import parse_period
 from emulator.twentythree import extract, history, params
 from emulator.twentythree.errors import InvalidInput, VendorError
 from emulator.twentythree.render import RAW, Answer, Envelope, choose_envelope, is_js_name, serialize
 from emulator.twentythree.reports import parse_batch
-
-settings.register_profile("properties", max_examples=100, deadline=None, derandomize=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-PROFILE = settings.get_profile("properties")
-DAY_MS = 86_400_000
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-END_OF_TIME = (datetime(9999, 12, 31, tzinfo=timezone.utc) - EPOCH) // timedelta(milliseconds=1) + DAY_MS
-DATES = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
-YEARS = st.integers(1, 9999)
-
-
-def ms(d: date) -> int:
-    return (datetime(d.year, d.month, d.day, tzinfo=timezone.utc) - EPOCH) // timedelta(milliseconds=1)
-
-
-def ms_after(d: date) -> int:
-    """Midnight UTC ending day ``d`` (the end of year 9999 included)."""
-    return END_OF_TIME if d == date.max else ms(d + timedelta(days=1))
-
 
 # -- 23 Video parameters ---------------------------------------------------------------------------------------
 ANY_TEXT = st.text(max_size=30)
