@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..quota import Quota
+from .constants import NAME
 from .ingest import IngestStore
 from .models import ApiKey, Prepared
 
@@ -115,7 +116,7 @@ class Backend:
         """A real HS256 JWT (signed with a seed-derived secret): clients that decode it see exp."""
         iat = now_ms // 1000
         header = {"typ": "JWT", "alg": "HS256"}
-        claims = {"iss": "analytics-emulator", "aud": "apivideo", "jti": jti, "iat": iat, "nbf": iat,
+        claims = {"iss": "analytics-emulator", "aud": NAME, "jti": jti, "iat": iat, "nbf": iat,
                   "exp": iat + TOKEN_LIFETIME_S, "sub": hashlib.sha256(key.key.encode()).hexdigest()[:16],
                   "environment": key.environment}
         signing = ".".join(_b64(json.dumps(p, separators=(",", ":")).encode()) for p in (header, claims))

@@ -270,35 +270,44 @@ def _generate_spec(raw: Mapping) -> GenerateSpec:
                         metadata, int(raw.get("duration", 0)))
 
 
-def prepare(section: Mapping | None, scenario: Any) -> Prepared:
-    """Build the prepared data of a scenario (pools only if something is generated)."""
-    section = section or {}
-    seed = int(getattr(scenario, "seed", 0) or 0)
+def _api_keys(section: Mapping) -> tuple[dict[str, ApiKey], Mapping]:
+    """The section's API keys, each with its environment's rate limit unless it names its own."""
     limits = dict(ENVIRONMENT_LIMITS)
     rate = section.get("rate_limits") or {}
     limits.update({env: rate[env] for env in ENVIRONMENT_LIMITS if env in rate})
     keys = {k["key"]: ApiKey(k["key"], k["environment"], k.get("rate_limit", limits[k["environment"]]))
             for k in section.get("api_keys", [])}
+    return keys, rate
+
+
+def _source(raw: Mapping, kind: str, index: int, seed: int, pools: Pools | None, codec: SessionIdCodec) -> Source:
+    """One video or live stream: its written and workload sessions, sorted, and its generated ones."""
+    raw_sessions = [*raw.get("sessions", []),
+                    *(workload.sessions(raw["workload"], raw["id"], kind == LIVE) if "workload" in raw else ())]
+    explicit = tuple(sorted((explicit_session(s, kind) for s in raw_sessions), key=lambda s: s.key))
+    generated = None
+    if "generate" in raw and pools is not None:
+        generated = GeneratedSessions(str(seed), kind, raw["id"], index, _generate_spec(raw["generate"]), pools,
+                                      codec)
+    return Source(kind, raw["id"], index, explicit, generated, tuple(raw.get("tags", ())))
+
+
+def prepare(section: Mapping | None, scenario: Any) -> Prepared:
+    """Build the prepared data of a scenario (pools only if something is generated)."""
+    section = section or {}
+    seed = int(getattr(scenario, "seed", 0) or 0)
+    keys, rate = _api_keys(section)
     codec = SessionIdCodec(f"{seed}")
     needs_pools = any("generate" in s for g in ("videos", "live_streams") for s in section.get(g, []))
     pools: Pools | None = build_pools(str(seed)) if needs_pools else None
     sources: list[Source] = []
-    explicit_ids: dict[str, tuple[Source, ExplicitSession]] = {}
     groups: dict[str, dict[str, Source]] = {VIDEO: {}, LIVE: {}}
     for group, kind in (("videos", VIDEO), ("live_streams", LIVE)):
         for raw in section.get(group, []):
-            raw_sessions = [*raw.get("sessions", []),
-                            *(workload.sessions(raw["workload"], raw["id"], kind == LIVE) if "workload" in raw else ())]
-            explicit = tuple(sorted((explicit_session(s, kind) for s in raw_sessions),
-                                    key=lambda s: s.key))
-            generated = None
-            if "generate" in raw and pools is not None:
-                generated = GeneratedSessions(str(seed), kind, raw["id"], len(sources),
-                                              _generate_spec(raw["generate"]), pools, codec)
-            source = Source(kind, raw["id"], len(sources), explicit, generated, tuple(raw.get("tags", ())))
+            source = _source(raw, kind, len(sources), seed, pools, codec)
             sources.append(source)
             groups[kind][raw["id"]] = source
-            explicit_ids.update((s.session_id, (source, s)) for s in explicit)
+    explicit_ids = {s.session_id: (source, s) for source in sources for s in source.explicit}
     return Prepared(seed=seed, api_keys=keys, enforce_rate_limits=bool(rate.get("enforce", False)),
                     window_seconds=int(rate.get("window_seconds", WINDOW_SECONDS)),
                     videos=groups[VIDEO], live_streams=groups[LIVE], sources=tuple(sources),
