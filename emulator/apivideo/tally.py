@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from . import metrics as mx
-from .columns import HOUR_MS, Cols, columns, stats
+from .columns import HOUR_MS, Cols, columns
 from .facts import VIEW_DURATIONS, SessionFacts, media_type, object_facts
+from .hours import stats
 from .ingest import IngestedSession
 from .metrics import DAY_MS, INTERVAL_MS, Filters, Measure, Window
 from .models import Prepared, Source
