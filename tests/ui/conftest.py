@@ -16,7 +16,7 @@ import pytest
 from emulator.app import create_app
 from fakevendor import FAKE_VENDOR
 
-from .helpers import FAKE_SCENARIO
+from .support import FAKE_SCENARIO
 
 VIEWPORT = {"width": 1440, "height": 1000}
 # Set to a path (e.g. docs/dashboard.png) to keep the screenshot of the real-vendor test there too.

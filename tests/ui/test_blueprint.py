@@ -12,7 +12,7 @@ from emulator.ui import bp
 from emulator.vendors import all_vendors
 from fakevendor import FAKE_VENDOR
 
-from .helpers import FAKE_SCENARIO
+from .support import FAKE_SCENARIO
 
 STATIC = Path(bp.static_folder)
 MODULES = ["api.js", "app.js", "clock.js", "dom.js", "entry.js", "faults.js", "journal.js", "panels.js", "scenario.js",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .helpers import BROKEN_PANEL_VENDOR, MISSING_PANEL_VENDOR, PANEL_VENDOR
+from .support import BROKEN_PANEL_VENDOR, MISSING_PANEL_VENDOR, PANEL_VENDOR
 
 expect = pytest.importorskip("playwright.sync_api",
                              reason="playwright is not installed: pip install 'playwright>=1.40,<2'").expect

@@ -13,7 +13,7 @@ from emulator.ui import CONTENT_SECURITY_POLICY, bp
 from emulator.vendors import all_vendors
 from fakevendor import FAKE_VENDOR
 
-from .helpers import FAKE_SCENARIO, PANEL_VENDOR, PANELS
+from .support import FAKE_SCENARIO, PANEL_VENDOR, PANELS
 
 UI = Path(bp.root_path)
 PACKAGE = UI.parent
@@ -92,10 +92,10 @@ def test_a_panel_of_a_test_vendor_and_the_module_beside_it(fake):
 @pytest.mark.parametrize("path", [
     "/_emulator/ui/panels/nobody/panel.js",          # no such vendor
     "/_emulator/ui/panels/fake/nope.js",             # not in the panel's folder
-    "/_emulator/ui/panels/fake/helpers.py",          # not a module, even if it were there
-    "/_emulator/ui/panels/fake/..%2fhelpers.py",     # out of the folder
+    "/_emulator/ui/panels/fake/support.py",          # not a module, even if it were there
+    "/_emulator/ui/panels/fake/..%2fsupport.py",     # out of the folder
     "/_emulator/ui/panels/fake/..%2f..%2fconftest.js",
-    "/_emulator/ui/panels/fake/%2e%2e/helpers.py",
+    "/_emulator/ui/panels/fake/%2e%2e/support.py",
     "/_emulator/ui/panels/fake",
 ])
 def test_anything_else_under_panels_is_a_404_in_the_control_format(fake, path):
