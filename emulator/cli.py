@@ -66,7 +66,7 @@ def positive_seconds(text: str) -> float:
 
 
 # Settings fields the serve command exposes, and their flags: errors from Settings name the field,
-# the user typed the flag. The limits' flags are runtime.OPTION's (the names their errors quote).
+# the user typed the flag. The limits' flags are settings.OPTION's (the names their errors quote).
 SETTING_FLAGS = {**OPTION, "control_token": "--control-token", "max_connections": "--max-connections",
                  "keep_alive_timeout": "--keep-alive-timeout", "head_timeout": "--head-timeout",
                  "body_timeout": "--body-timeout", "fault_max_ms": "--hang-max-ms"}
@@ -104,7 +104,7 @@ def given_limits(args: argparse.Namespace, names: Iterable[str]) -> dict[str, An
 
 
 def add_limit_flags(parser: argparse.ArgumentParser, names: Iterable[str], defaults: dict) -> None:
-    """One ``--flag N`` per limit, named as runtime.OPTION names it (docs/limits.md lists them)."""
+    """One ``--flag N`` per limit, named as settings.OPTION names it (docs/limits.md lists them)."""
     for name in names:
         kind = float if isinstance(defaults[name], float) else int
         parser.add_argument(OPTION[name], dest=name, type=kind, default=None, metavar="N",

@@ -1,6 +1,6 @@
 """The query of a /data/* request, read and checked in full before anything is computed.
 
-Every refusal is the vendor's problem document naming the parameter (data_problems.py). Times
+Every refusal is the vendor's problem document naming the parameter (data_errors.py). Times
 are epoch milliseconds on the emulator clock. The vendor's ATOM instants are read, and also what
 the official clients send (Python's ``isoformat()``: fractions, no offset = UTC; ``Z``).
 """
