@@ -23,30 +23,6 @@ from .store import LoadedScenario, Tenant, TenantStore
 SCENARIO_CACHE_SIZE = 8
 
 
-def scenario_sizers(vendors: Iterable[Vendor]) -> dict:
-    """Per vendor section: the records it generates (the scenario budget)."""
-    return {v.name: v.generated_size for v in vendors if v.generated_size}
-
-
-def rule_schema(vendors: Iterable[Vendor]) -> RuleSchema:
-    """The fault rules these vendors answer: the shared kinds and each vendor's own."""
-    return RuleSchema({v.name: v.fault_kinds for v in vendors})
-
-
-def scenario_schema(vendors: Iterable[Vendor]) -> dict:
-    """The JSON Schema of a scenario, with each vendor's section."""
-    vendors = list(vendors)
-    return build_schema({v.name: v.scenario_schema for v in vendors}, rule_schema(vendors).document)
-
-
-def scenario_checks(vendors: Iterable[Vendor]) -> dict:
-    """Semantic checks per top-level section: each vendor's, and the fault rules."""
-    vendors = list(vendors)
-    checks = {v.name: v.check_scenario for v in vendors if v.check_scenario}
-    checks["faults"] = rule_schema(vendors).check_rules
-    return checks
-
-
 def check_fault_count(scenario: Scenario, settings: Settings) -> None:
     """More rules than a tenant may hold would fail later, when a tenant is built: refuse them now."""
     rules = scenario.document.get("faults") or []
@@ -55,14 +31,35 @@ def check_fault_count(scenario: Scenario, settings: Settings) -> None:
                            f"a tenant holds (the max_fault_rules setting, serve {OPTION['max_fault_rules']} N)"])
 
 
+class ScenarioReader:
+    """How an app with these vendors and settings reads a scenario: its schema, checks, limits and
+    budget, built once (the fault rule schema compiles a validator)."""
+
+    def __init__(self, vendors: Iterable[Vendor], settings: Settings) -> None:
+        vendors = list(vendors)
+        self.settings = settings
+        #: the fault rules these vendors answer: the shared kinds and each vendor's own
+        self.rules = RuleSchema({v.name: v.fault_kinds for v in vendors})
+        self.schema = build_schema({v.name: v.scenario_schema for v in vendors}, self.rules.document)
+        self.checks = {v.name: v.check_scenario for v in vendors if v.check_scenario}
+        self.checks["faults"] = self.rules.check_rules
+        self.limits = scenario_limits(settings)
+        #: per vendor section: the records it generates (the scenario budget)
+        self.sizers = {v.name: v.generated_size for v in vendors if v.generated_size}
+
+    def parse(self, text: str, source: str) -> Scenario:
+        """The validated scenario; ScenarioError (or BudgetError) says what is wrong."""
+        scenario = parse_scenario(text, source, self.schema, self.checks, self.settings.max_nesting_depth,
+                                  limits=self.limits, sizers=self.sizers)
+        check_fault_count(scenario, self.settings)
+        return scenario
+
+
 def check_scenario_text(text: str, source: str, vendors: Iterable[Vendor], settings: Settings) -> Scenario:
     """Validate a scenario exactly as a server with these vendors would (same limits and budget),
     including each vendor's preparation; ScenarioError (or BudgetError) says what is wrong."""
     vendors = list(vendors)
-    scenario = parse_scenario(text, source, scenario_schema(vendors), scenario_checks(vendors),
-                              settings.max_nesting_depth, limits=scenario_limits(settings),
-                              sizers=scenario_sizers(vendors))
-    check_fault_count(scenario, settings)
+    scenario = ScenarioReader(vendors, settings).parse(text, source)
     for vendor in vendors:
         vendor.prepare(scenario.section(vendor.name), scenario)
     return scenario
@@ -75,11 +72,8 @@ class Emulator:
                  seed: int | None = None):
         self.vendors: dict[str, Vendor] = {v.name: v for v in vendors}
         self.settings = settings
-        self.rules = rule_schema(self.vendors.values())
-        self.schema = scenario_schema(self.vendors.values())
-        self.checks = scenario_checks(self.vendors.values())
-        self.limits = scenario_limits(settings)
-        self.sizers = scenario_sizers(self.vendors.values())
+        self.reader = ScenarioReader(self.vendors.values(), settings)
+        self.rules = self.reader.rules
         self.stopping = threading.Event()
         self.journal_budget = JournalBudget(settings.journal_bytes)
         self.quotas = {"ingested_sessions": Quota(settings.max_ingested_sessions),
@@ -91,10 +85,7 @@ class Emulator:
 
     # -- scenarios -------------------------------------------------------------------------------
     def parse(self, text: str, source: str) -> Scenario:
-        scenario = parse_scenario(text, source, self.schema, self.checks, self.settings.max_nesting_depth,
-                                  limits=self.limits, sizers=self.sizers)
-        check_fault_count(scenario, self.settings)
-        return scenario
+        return self.reader.parse(text, source)
 
     def load(self, scenario: Any, seed: int | None = None) -> LoadedScenario:
         """A bundled name or a path (str/Path), a Scenario, or a dict → a prepared scenario (cached).
