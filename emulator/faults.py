@@ -26,7 +26,6 @@ from jsonschema import Draft202012Validator
 from .clock import format_instant, parse_instant
 from .scenario import _format_path, _message  # one way of wording schema errors
 
-TRANSPORT_KINDS = ("reset", "empty", "truncate", "slow_body", "hang")
 ANY_API = "any"
 DEFAULT_HANG_MAX_MS = 30_000
 DEFAULT_MAX_RULES = 1_000

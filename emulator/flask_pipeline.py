@@ -73,11 +73,7 @@ def _before() -> Response | None:
         response.headers.update(early.headers)
         return response
     response = vendor.fault_response(early.action)
-    if response is None:
-        rule = state.rule
-        return control_error(400, f"fault {rule.id if rule else '?'!r}: kind {early.action['kind']!r} "
-                                  f"does not apply to {state.api} routes")
-    return response
+    return to_flask(pipeline.inapplicable(state)) if response is None else response
 
 
 def _after(response: Response) -> Response:

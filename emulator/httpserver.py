@@ -113,7 +113,6 @@ class _Reply:
     body: bytes
     keep_alive: bool
     action: TransportAction | None = None
-    line: str = ""
 
 
 @dataclass
@@ -220,14 +219,12 @@ class WorkerPool:
 class HTTPServer:
     """Listens on one socket (bound in the constructor, so ``--port 0`` is known at once)."""
 
-    def __init__(self, host: str, port: int, app: Callable, verbose: bool = False,
-                 limits: ServerLimits | None = None) -> None:
+    def __init__(self, host: str, port: int, app: Callable, limits: ServerLimits | None = None) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server((host, port), family=family, backlog=1024)
         self.socket.setblocking(False)
         self.server_address = self.socket.getsockname()
         self.app = app
-        self.verbose = verbose
         self.limits = limits or ServerLimits()
         self.max_connections = connection_cap(self.limits.max_connections)
         self.date = _Date()
@@ -626,8 +623,6 @@ class HttpProtocol(asyncio.Protocol):
         """Write the answer, as its transport action says."""
         if self.closing:
             return
-        if self.server.verbose and reply.line:
-            print(reply.line, file=sys.stderr, flush=True)
         action = reply.action
         if action is None:
             self._write(reply)
@@ -714,9 +709,7 @@ def run_app(app: Callable, request: _Request, server: HTTPServer) -> _Reply:
         status_text, headers = started
     except Exception:  # noqa: BLE001 - the app's own error handler failed: still answer
         log.exception("the app failed on %s %s", method, environ.get("PATH_INFO"))
-        reply = simple_reply(500, "the emulator failed on this request; see its log")
-        reply.line = f'{environ["REMOTE_ADDR"]} "{method} {environ["PATH_INFO"]}" 500'
-        return reply
+        return simple_reply(500, "the emulator failed on this request; see its log")
     status = int(status_text[:3])
     keep_alive = request.keep_alive
     lines = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status_text}\r\n".encode("latin-1")]
@@ -745,8 +738,7 @@ def run_app(app: Callable, request: _Request, server: HTTPServer) -> _Reply:
     lines.append(b"\r\n")
     connection = environ.get(CONNECTION_KEY)
     action = connection.action if connection is not None else None
-    line = f'{environ["REMOTE_ADDR"]} "{method} {environ["PATH_INFO"]}" {status}'
-    return _Reply(status, b"".join(lines), body, keep_alive, action, line)
+    return _Reply(status, b"".join(lines), body, keep_alive, action)
 
 
 def _no_write(data: bytes) -> None:

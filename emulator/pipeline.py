@@ -89,6 +89,14 @@ class VendorFault:
 Early = Reply | VendorError | VendorFault
 
 
+def inapplicable(state: RequestState) -> Reply:
+    """The answer when the fault that fired is a kind this route's vendor does not render (never for
+    a rule RuleSchema accepted: it keeps a vendor's kind to that vendor's routes)."""
+    rule = state.rule
+    kind = rule.kind if rule else "?"
+    return control_reply(400, f"fault {rule.id if rule else '?'!r}: kind {kind!r} does not apply to {state.api} routes")
+
+
 def open_state(environ: dict, vendor: Vendor | None) -> RequestState:
     """The state of a request on a vendor (or unknown) path, left in the environ."""
     state = RequestState(None, vendor, vendor.name if vendor else UNKNOWN_API, time.perf_counter())
@@ -148,10 +156,9 @@ def begin(emulator: Emulator, state: RequestState, request: WerkzeugRequest) -> 
             return Reply.of(action["status"], action.get("content_type", "text/plain; charset=utf-8"),
                             action.get("body", ""), extra + FAULT_BODY_HEADERS)
         return VendorError(action["status"], None, extra)
-    if kind in ("error", "rate_limit"):
-        if vendor is None:
-            return control_reply(400, f"fault {rule.id!r}: kind {kind!r} does not apply to {state.api} routes")
-        return VendorFault(action)
+    if kind in emulator.rules.owners:  # a vendor's own kind: the vendor renders it
+        return VendorFault(action) if vendor is not None else inapplicable(state)
+
     state.action = decision = transport.decide(action, tenant.random("latency"), emulator.settings.hang_max_ms)
     if not transport.hand_over(environ, decision):  # in-process: no socket to act on
         if kind == "latency":
@@ -283,9 +290,7 @@ class HotPaths:
             if isinstance(early, VendorError):
                 reply = route.hot.error(value, early.status, early.detail)
                 return Reply(reply.status, set_headers(reply.headers, early.headers), reply.body)
-            return route.hot.fault(value, early.action) or control_reply(
-                400, f"fault {state.rule.id if state.rule else '?'!r}: kind {early.action['kind']!r} "
-                     f"does not apply to {state.api} routes")
+            return route.hot.fault(value, early.action) or inapplicable(state)
         except HTTPException as exc:
             return self._error(route, state, request, exc)
         except Exception:  # noqa: BLE001 - logged; the client gets the vendor's 500

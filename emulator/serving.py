@@ -19,14 +19,13 @@ POLL_INTERVAL = 0.05  # seconds; kept for callers of serve_forever()
 __all__ = ["POLL_INTERVAL", "BackgroundServer", "ServerLimits", "make_server"]
 
 
-def make_server(app: Callable, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
-                **limits: Any) -> HTTPServer:
+def make_server(app: Callable, host: str = "127.0.0.1", port: int = 0, **limits: Any) -> HTTPServer:
     """Bind and listen (port 0 = a free port); call serve_forever() to answer.
 
     ``limits`` are fields of :class:`emulator.httpserver.ServerLimits` (None = its default).
     """
     given = {name: value for name, value in limits.items() if value is not None}
-    return HTTPServer(host, port, app, verbose=verbose, limits=ServerLimits(**given))
+    return HTTPServer(host, port, app, limits=ServerLimits(**given))
 
 
 class BackgroundServer:

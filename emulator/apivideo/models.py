@@ -157,7 +157,7 @@ class SelectionMemo:
                 return self._items[key]
         value = compute()
         with self._lock:
-            self._items[key] = value
+            value = self._items.setdefault(key, value)  # a racing first request's value wins: one shared
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return value

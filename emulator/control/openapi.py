@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..faults import TRANSPORT_KINDS
 from ..pipeline import UNKNOWN_API
 from ..tenancy import TENANT_HEADER
 
@@ -281,7 +280,7 @@ def control_components(rules: RuleSchema, apis: list[str]) -> dict:
         "remote_addr": {"type": "string", "nullable": True},
         "status": {"type": "integer", "nullable": True, "description": "null when a transport fault sent no answer"},
         "fault": {"type": "string", "nullable": True, "description": "id of the rule that fired"},
-        "fault_kind": {"type": "string", "nullable": True, "enum": [*TRANSPORT_KINDS, None]},
+        "fault_kind": {"type": "string", "nullable": True, "enum": [*rules.kinds, None]},
         "duration_ms": {"type": "number", "minimum": 0},
     }, ["id", "time", "api", "method", "path", "query", "headers", "body", "status", "fault"])
     return {
