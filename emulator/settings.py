@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .faults import DEFAULT_HANG_MAX_MS, DEFAULT_MAX_RULES
 from .hosts import normalize_pattern
-from .journal import DEFAULT_CAP, DEFAULT_HEADER_BYTES, DEFAULT_MAX_BYTES
+from .journal import DEFAULT_BODY_BYTES, DEFAULT_CAP, DEFAULT_HEADER_BYTES, DEFAULT_MAX_BYTES
 from .jsonbody import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
 from .scenario import MAX_MESSAGES, MAX_NODES, Limits
 
@@ -35,8 +36,8 @@ class Settings:
     max_tenants: int = 256
     max_body_bytes: int = 1024 * 1024
     max_param_bytes: int = 64 * 1024
-    journal_body_bytes: int = 64 * 1024
-    hang_max_ms: float = 30_000
+    journal_body_bytes: int = DEFAULT_BODY_BYTES
+    hang_max_ms: float = DEFAULT_HANG_MAX_MS
     control_token: str | None = None
     #: Host names the control API and dashboard also answer, besides loopback (docs/security.md)
     allowed_hosts: tuple[str, ...] = ()
@@ -51,7 +52,7 @@ class Settings:
     #: problems listed when a scenario is refused
     max_scenario_messages: int = MAX_MESSAGES
     #: fault rules per tenant (scenario and control API together)
-    max_fault_rules: int = 1_000
+    max_fault_rules: int = DEFAULT_MAX_RULES
     #: bytes of journal entries over every tenant together; past it the oldest entry of any tenant goes
     journal_bytes: int = DEFAULT_MAX_BYTES
     #: bytes of request headers kept per journal entry (the rest cut and marked)

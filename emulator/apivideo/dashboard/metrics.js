@@ -1,7 +1,7 @@
 // The api.video metrics view: plays, impressions and concurrent viewers over time (a chart) and a
 // breakdown table, fed by the emulator's own /data/* routes, so a player developer sees their
 // test plays land. Everything shown comes from answers built on beacons (attacker-controlled):
-// the DOM is built with createElement/textContent only.
+// the DOM is built with the dashboard's el() only (createElement/textContent).
 
 const REFRESH_MS = 5000;
 const SERIES = [
@@ -12,23 +12,13 @@ const SERIES = [
 const WINDOWS = {"24h": 1, "7d": 7, "30d": 30};
 const BREAKDOWNS = ["country", "continent", "device-type", "operating-system", "browser", "media-id", "referrer"];
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "text") node.textContent = value;
-    else if (value !== null && value !== undefined) node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
 function atom(ms) {
   return new Date(ms).toISOString().slice(0, 19) + "+00:00";
 }
 
 /** The chart: one lane of bars per series over a shared time axis (a bar at each emittedAt, its
  * height the value against the largest value shown), positioned like the session timeline. */
-function drawChart(box, series, fromMs, toMs) {
+function drawChart(el, box, series, fromMs, toMs) {
   const peak = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.metricValue)));
   const lanes = series.map((s) => {
     const lane = el("div", {class: `lane ${s.cls}`, "data-metric": s.metric, "data-points": s.points.length,
@@ -55,7 +45,7 @@ function drawChart(box, series, fromMs, toMs) {
  * (throws on errors); ``ready()`` says whether the scenario has an api.video section; ``now()``
  * is the emulator clock's current instant (ISO text).
  */
-export function mountMetrics(root, {get, ready, now}) {
+export function mountMetrics(root, {el, get, ready, now}) {
   const windowSelect = el("select", {id: "avm-window", "aria-label": "window"},
     ...Object.keys(WINDOWS).map((w) => el("option", {value: w, text: `last ${w}`})));
   const breakdownSelect = el("select", {id: "avm-breakdown", "aria-label": "breakdown"},
@@ -81,7 +71,7 @@ export function mountMetrics(root, {get, ready, now}) {
       const interval = days === 1 ? "hour" : "day";
       const series = await Promise.all(SERIES.map(async (s) => ({
         ...s, points: (await get(`/data/timeseries/${s.metric}?${window}&interval=${interval}&pageSize=100`)).data})));
-      drawChart(chart, series, fromMs, toMs);
+      drawChart(el, chart, series, fromMs, toMs);
       const breakdown = await get(`/data/buckets/play/${breakdownSelect.value}?${window}&pageSize=100`);
       tbody.replaceChildren(...breakdown.data.map((row) => el("tr", {},
         el("td", {class: "mono", text: row.dimensionValue === "" ? "(none)" : row.dimensionValue}),

@@ -220,7 +220,7 @@ export function mount(root, {vendor, vendorCall, ApiError, dom, now, scenario, s
   });
   prev.addEventListener("click", () => listSessions(av.list.type, av.list.id, av.page - 1));
   next.addEventListener("click", () => listSessions(av.list.type, av.list.id, av.page + 1));
-  const metrics = mountMetrics(metricsBox, {get, ready: () => Boolean(section()), now});
+  const metrics = mountMetrics(metricsBox, {el, get, ready: () => Boolean(section()), now});
   renderVideos();
 
   return {
