@@ -7,20 +7,15 @@ metrics.py; the handlers only read the request and shape the vendor's JSON.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
-
 from flask import Response, request
 
 from ..context import current_tenant
 from .data_errors import InvalidAttribute, UnrecognizedDataUrl
 from .data_params import SANDBOX_MS, DataQuery, atom, read_query, retention_floor
 from .metrics import BREAKDOWN_FIELDS, Measure, Window, sort_rows
-from .models import ApiKey, Prepared
+from .models import ApiKey
 from .pagination import page_bounds, pagination
-from .render import to_json
-from .routes import authorize, bp
+from .routes import Caller, authorize, bp, json_response, link_base
 from .tally import Population, buckets, population, timeseries, value
 
 #: metric -> the aggregations the vendor documents for it (play/sum: its overview page's example)
@@ -30,7 +25,6 @@ AGGREGATIONS = {"play": ("count", "rate", "total", "sum"), "start": ("count",), 
 BUCKET_METRICS = ("play", "play-rate", "play-total", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
 SERIES_METRICS = ("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
 CCV_LIVE_MS = 20_000
-_PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
 def _path_value(name: str, raw: str, allowed: tuple[str, ...]) -> str:
@@ -61,26 +55,12 @@ def context_metric(metric: str, q: DataQuery) -> str:
     return f"unique-{metric}" if q.unique and metric.startswith("ccv") else metric
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What one /data/* request reads of the tenant, the clock read once (the pipeline's reading)."""
-
-    now: int
-    key: ApiKey
-    prepared: Prepared
-    ingest: Any
-
-    def population(self, counted: Window, q: DataQuery) -> Population:
-        with current_tenant().lock:
-            visible = self.ingest.visible(self.now)
-        return population(self.prepared, visible, counted, q.filters)
-
-
-def _context() -> _Context:
-    """The legacy routes' authentication and rate limit (routes.authorize), at the request's one
-    clock reading: the counted window, the defaults and the rate limit all see the same instant."""
-    caller = authorize()
-    return _Context(caller.now_ms, caller.key, caller.backend.prepared, caller.backend.ingest)
+def _population(caller: Caller, counted: Window, q: DataQuery) -> Population:
+    """What this request counts: the generated, written and (visible now) ingested sessions."""
+    backend = caller.backend
+    with current_tenant().lock:
+        visible = backend.ingest.visible(caller.now_ms)
+    return population(backend.prepared, visible, counted, q.filters)
 
 
 def _counted_window(asked: Window, now: int, key: ApiKey, retention: str) -> Window:
@@ -96,23 +76,18 @@ def _timeframe(q: DataQuery) -> dict[str, str]:
     return {"from": atom(q.window.start_ms), "to": atom(q.window.end_ms)}
 
 
-def _json(payload: Any) -> Response:
-    return Response(to_json(payload), mimetype="application/json")
-
-
 def _paged(context: dict, rows: list[dict], q: DataQuery) -> Response:
     start, stop = page_bounds(q.page, len(rows))
-    path = quote(request.path, safe=_PATH_SAFE)
-    query = request.query_string.decode("utf-8", "replace")
-    return _json({"context": context, "data": rows[start:stop],
+    path, query = link_base()
+    return json_response({"context": context, "data": rows[start:stop],
                   "pagination": pagination(q.page, len(rows), stop - start, path, query)})
 
 
 @bp.get("/data/metrics/<metric>/<aggregation>")
 def get_aggregated_metrics(metric: str, aggregation: str) -> Response:
     """GET /data/metrics/{metric}/{aggregation}: one number for the window and filters."""
-    ctx = _context()
-    now, key, prepared = ctx.now, ctx.key, ctx.prepared
+    caller = authorize()  # the legacy routes' credentials and rate limit, at the request's clock reading
+    now, key, prepared = caller.now_ms, caller.key, caller.backend.prepared
     metric = _path_value("metric", metric, tuple(AGGREGATIONS))
     aggregation = _path_value("aggregation", aggregation, ("count", "rate", "total", "average", "sum", "peak",
                                                            "live"))
@@ -127,16 +102,16 @@ def get_aggregated_metrics(metric: str, aggregation: str) -> Response:
         counted = _counted_window(Window(now - CCV_LIVE_MS, now + 1), now, key, prepared.retention)
     else:
         counted = _counted_window(q.window, now, key, prepared.retention)
-    data = value(_measure(metric, aggregation, q), ctx.population(counted, q), counted)
-    return _json({"context": {"metric": context_metric(metric, q), "aggregation": aggregation,
+    data = value(_measure(metric, aggregation, q), _population(caller, counted, q), counted)
+    return json_response({"context": {"metric": context_metric(metric, q), "aggregation": aggregation,
                               "timeframe": _timeframe(q)}, "data": data})
 
 
 @bp.get("/data/buckets/<metric>/<breakdown>")
 def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
     """GET /data/buckets/{metric}/{breakdown}: the metric per value of a dimension, paged."""
-    ctx = _context()
-    now, key, prepared = ctx.now, ctx.key, ctx.prepared
+    caller = authorize()  # the legacy routes' credentials and rate limit, at the request's clock reading
+    now, key, prepared = caller.now_ms, caller.key, caller.backend.prepared
     metric = _path_value("metric", metric, BUCKET_METRICS)
     breakdown = _path_value("breakdown", breakdown, tuple(BREAKDOWN_FIELDS))
     total = metric == "play-total"
@@ -145,7 +120,7 @@ def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
     q = read_query(request.args, route="buckets", metric=metric, now_ms=now, retention=prepared.retention,
                    total=total)
     counted = Window(0, now + 1) if total else _counted_window(q.window, now, key, prepared.retention)
-    rows = buckets(_measure(metric, "count", q), breakdown, ctx.population(counted, q), counted)
+    rows = buckets(_measure(metric, "count", q), breakdown, _population(caller, counted, q), counted)
     column = 1 if q.sort_by == "metricValue" else 0
     rows = sort_rows(rows, lambda r: r[column], q.descending)
     return _paged({"metric": context_metric(metric, q), "breakdown": breakdown, "timeframe": _timeframe(q)},
@@ -155,13 +130,13 @@ def get_metrics_breakdown(metric: str, breakdown: str) -> Response:
 @bp.get("/data/timeseries/<metric>")
 def get_metrics_over_time(metric: str) -> Response:
     """GET /data/timeseries/{metric}: the metric per minute, hour or day, paged."""
-    ctx = _context()
-    now, key, prepared = ctx.now, ctx.key, ctx.prepared
+    caller = authorize()  # the legacy routes' credentials and rate limit, at the request's clock reading
+    now, key, prepared = caller.now_ms, caller.key, caller.backend.prepared
     metric = _path_value("metric", metric, SERIES_METRICS)
     q = read_query(request.args, route="timeseries", metric=metric, now_ms=now, retention=prepared.retention)
     counted = _counted_window(q.window, now, key, prepared.retention)
     assert q.interval is not None
-    points = timeseries(_measure(metric, "count", q), q.interval, ctx.population(counted, q), counted)
+    points = timeseries(_measure(metric, "count", q), q.interval, _population(caller, counted, q), counted)
     column = 1 if q.sort_by == "metricValue" else 0
     points = sort_rows(points, lambda r: r[column], q.descending)
     return _paged({"metric": context_metric(metric, q), "interval": q.interval, "timeframe": _timeframe(q)},

@@ -43,8 +43,6 @@ from .timefmt import to_ms
 bp = Blueprint(NAME, __name__)
 #: per-request rate state; kept in the WSGI environ, not ``g`` (an app context can outlive a request)
 RATE_KEY = "apivideo.rate"
-#: the API key the request speaks for (read by data_routes.py: sandbox keys see the last 24 hours)
-KEY_KEY = "apivideo.key"
 _METADATA = re.compile(r"metadata\[([^\[\]]+)\]")
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
@@ -70,8 +68,14 @@ def _rate_headers(response: Response) -> Response:
     return response
 
 
-def _json(payload: Any) -> Response:
+def json_response(payload: Any) -> Response:
+    """The vendor's JSON answer (one serialisation: render.to_json)."""
     return Response(to_json(payload), mimetype="application/json")
+
+
+def link_base() -> tuple[str, str]:
+    """The request's path (quoted as the vendor's pagination links write it) and query string."""
+    return quote(request.path, safe=_PATH_SAFE), request.query_string.decode("utf-8", "replace")
 
 
 def backend_and_now() -> tuple[Backend, int]:
@@ -113,7 +117,6 @@ def authorize() -> Caller:
         key = check_credentials(request.headers.get("Authorization"), backend, now)
         state = backend.hit(key, now)
     request.environ[RATE_KEY] = state
-    request.environ[KEY_KEY] = key
     if not state.allowed:
         raise TooManyRequests()
     return Caller(key, backend, now)
@@ -160,8 +163,7 @@ def _metadata_filter() -> dict[str, str] | None:
 
 def _page(items: Sequence[str], total: int, req: PageRequest) -> Response:
     """``{"data": [...], "pagination": {...}}`` from already serialised items."""
-    path = quote(request.path, safe=_PATH_SAFE)
-    query = request.query_string.decode("utf-8", "replace")
+    path, query = link_base()
     body = f'{{"data":[{",".join(items)}],"pagination":{to_json(pagination(req, total, len(items), path, query))}}}'
     return Response(body, mimetype="application/json")
 
@@ -176,7 +178,7 @@ def authenticate() -> Response:
         tokens = backend.login(api_key, now)
     if tokens is None:
         raise InvalidCredentials()
-    return _json(tokens)
+    return json_response(tokens)
 
 
 @bp.post("/auth/refresh")
@@ -188,7 +190,7 @@ def refresh() -> Response:
         tokens = backend.use_refresh_token(token, now)
     if tokens is None:
         raise InvalidCredentials()
-    return _json(tokens)
+    return json_response(tokens)
 
 
 @bp.get("/analytics/videos/<video_id>")
