@@ -124,35 +124,81 @@ def media_kind(mid: str, is_video: bool, is_live: bool) -> str:
     return LIVE if mid.startswith("li") else VIDEO
 
 
+#: v1 event type -> the playback state it leaves (the others leave it as it was)
+_STATES = {"play": "playing", "resume": "playing", "pause": "paused", "end": "ended"}
+
+
+class _Latest:
+    """The latest event of a playback, and its latest state-changing one, in ``state_of``'s order:
+    by instant, then recorded before the batch's own, then in arrival order (``rank``)."""
+
+    def __init__(self) -> None:
+        self.last: tuple[tuple, BeaconEvent] | None = None
+        self.change: tuple[tuple, BeaconEvent] | None = None
+
+    def add(self, rank: tuple, event: BeaconEvent) -> None:  # ranks arrive in increasing order
+        self.last = (rank, event)
+        if event.type in _STATES:
+            self.change = (rank, event)
+
+
+def _later(a: tuple[tuple, BeaconEvent] | None, b: tuple[tuple, BeaconEvent] | None) -> BeaconEvent | None:
+    if a is None or b is None:
+        return (a or b)[1] if (a or b) else None
+    return max(a, b, key=lambda pair: pair[0])[1]
+
+
 def to_v1(events: Sequence[WatchEvent], recorded: Sequence[BeaconEvent] = ()) -> list[BeaconEvent]:
     """Map a batch's events to v1 events. Each event is read in the playback's state just before
     it (from what is ``recorded`` and the batch's earlier events), so a retried or late batch maps
-    to the same events, which the store then counts once."""
+    to the same events, which the store then counts once.
+
+    The state is :func:`state_of` the recorded events before the instant plus the batch's earlier
+    output, kept as it goes (one pass over each, not a sort per event): a batch of 1,000 events on
+    9,000 recorded ones took seconds under the tenant's lock.
+    """
     out: list[BeaconEvent] = []
+    ranked = sorted(enumerate(recorded), key=lambda pair: (pair[1].emitted_ms, pair[0]))
+    before, mine = _Latest(), _Latest()
+    taken = 0
     for e in sorted(events, key=lambda e: e.emitted_ms):
-        state, position = state_of([*(r for r in recorded if r.emitted_ms < e.emitted_ms), *out])
-        at = math.floor(e.position)
-        kind = TYPES[e.typ]
-        if kind == "loadeddata":
-            out.append(BeaconEvent("ready", e.emitted_ms, at=at))
-        elif kind == "play" and state != "playing":
-            out.append(BeaconEvent("resume" if state == "paused" else "play", e.emitted_ms, at=at))
-        elif kind == "pause" and state == "playing":
-            out.append(BeaconEvent("pause", e.emitted_ms, at=at))
-        elif kind == "ended":
-            out.append(BeaconEvent("end", e.emitted_ms, at=at))
-        elif kind == "seeking" and at != position:
-            out.append(BeaconEvent("seek.forward" if at > position else "seek.backward", e.emitted_ms,
-                                   frm=position, to=at))
-        elif kind == "timeupdate":
-            out.append(BeaconEvent("timeupdate", e.emitted_ms, at=at))
+        while taken < len(ranked) and ranked[taken][1].emitted_ms < e.emitted_ms:
+            index, r = ranked[taken]
+            before.add((r.emitted_ms, 0, index), r)
+            taken += 1
+        changed, last = _later(before.change, mine.change), _later(before.last, mine.last)
+        state = _STATES[changed.type] if changed else "idle"
+        position = ((last.to if last.at is None else last.at) or 0) if last else 0
+        event = _v1(e, state, position)
+        if event is not None:
+            mine.add((e.emitted_ms, 1, len(out)), event)
+            out.append(event)
     return out
+
+
+def _v1(e: WatchEvent, state: str, position: int) -> BeaconEvent | None:
+    """The v1 event of one v2 event, in the playback's ``state`` at ``position``; None: nothing."""
+    at = math.floor(e.position)
+    kind = TYPES[e.typ]
+    if kind == "loadeddata":
+        return BeaconEvent("ready", e.emitted_ms, at=at)
+    if kind == "play" and state != "playing":
+        return BeaconEvent("resume" if state == "paused" else "play", e.emitted_ms, at=at)
+    if kind == "pause" and state == "playing":
+        return BeaconEvent("pause", e.emitted_ms, at=at)
+    if kind == "ended":
+        return BeaconEvent("end", e.emitted_ms, at=at)
+    if kind == "seeking" and at != position:
+        return BeaconEvent("seek.forward" if at > position else "seek.backward", e.emitted_ms, frm=position, to=at)
+    if kind == "timeupdate":
+        return BeaconEvent("timeupdate", e.emitted_ms, at=at)
+    return None
 
 
 def state_of(events: Sequence[BeaconEvent]) -> tuple[str, int]:
     """The playback state (idle, playing, paused, ended) and last position after v1 events."""
     state, position = "idle", 0
     for e in sorted(events, key=lambda e: e.emitted_ms):
-        state = {"play": "playing", "resume": "playing", "pause": "paused", "end": "ended"}.get(e.type, state)
+        state = _STATES.get(e.type, state)
         position = (e.to if e.at is None else e.at) or 0
     return state, position
