@@ -25,13 +25,11 @@ from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 
 from . import dimensions as dims
-from .constants import LIVE
+from .constants import DAY_MS, LIVE
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, view_instants
 from .hours import Hours, day_intervals, day_viewer_intervals, hours_of
 from .models import Prepared, Source
 
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
 SELECTIONS = 16  # filtered selections kept per source
 #: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
@@ -180,18 +178,6 @@ class _Chunk:
     intervals: dict[int, tuple[array, array]] = field(default_factory=dict)
     max_span_ms: int = 0
     max_len_s: int = 0
-
-    def extend(self, other: _Chunk) -> None:
-        for name in ("loaded", "imp", "first_playing", "location", "platform", "referrer", "viewer"):
-            getattr(self, name).extend(getattr(other, name))
-        for day, (starts, ends) in other.intervals.items():
-            mine = self.intervals.setdefault(day, (array("q"), array("i")))
-            mine[0].extend(starts)
-            mine[1].extend(ends)
-        for kind, keys in other.pairs.items():
-            self.pairs[kind].extend(keys)
-        self.max_span_ms = max(self.max_span_ms, other.max_span_ms)
-        self.max_len_s = max(self.max_len_s, other.max_len_s)
 
 
 def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:

@@ -11,4 +11,6 @@ VIDEO, LIVE = "video", "live"
 #: the vendor's word for a value it does not know (device, OS, referrer, country...)
 UNKNOWN = "unknown"
 #: instants are epoch milliseconds
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -14,10 +14,11 @@ from urllib.parse import unquote
 
 from dateutil.relativedelta import relativedelta
 
+from .constants import DAY_MS, HOUR_MS
 from .data_errors import InvalidQueryParameter, not_expected, one_of
 from .dimensions import CONTINENTS, is_country_code
 from .errors import AttributeInvalid, OutOfRange
-from .metrics import DAY_MS, FILTER_FIELDS, Filters, Window
+from .metrics import FILTER_FIELDS, Filters, Window
 from .pagination import PageRequest, parse_page_request
 from .timefmt import to_ms
 
@@ -177,7 +178,7 @@ def read_query(args: Any, *, route: str, metric: str, now_ms: int, retention: st
         interval = args.get("interval") or ("hour" if window.length_ms <= 2 * DAY_MS else "day")
         if interval not in INTERVALS:
             raise one_of("interval", "interval", INTERVALS)
-        if interval == "minute" and window.length_ms > 3_600_000:
+        if interval == "minute" and window.length_ms > HOUR_MS:
             raise InvalidQueryParameter("interval", detail="This interval cannot be used with a timeframe over "
                                                            "60 minutes.")
     # DECISION: buckets default to the largest value first, timeseries to time order

@@ -61,9 +61,6 @@ class SessionFacts:
     views: tuple[int | None, ...]  # instant the watch time reached each of VIEW_DURATIONS
     last_ms: int  # the latest event (or loadedAt): nothing of the session happens after it
 
-    def dimension(self, name: str) -> str:
-        return getattr(self, name)
-
 
 def _run_events(events: Sequence[tuple[str, int]]) -> tuple[list[PlayRun], list[int], list[tuple[int, int]],
                                                                int | None]:

@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .constants import DAY_MS, HOUR_MS
 from .facts import VIEW_DURATIONS, SessionFacts
 
-DAY_MS = 86_400_000
-INTERVAL_MS = {"minute": 60_000, "hour": 3_600_000, "day": DAY_MS}
+INTERVAL_MS = {"minute": 60_000, "hour": HOUR_MS, "day": DAY_MS}
 BREAKDOWN_FIELDS = {"media-id": "media_id", "media-type": "media_type", "continent": "continent",
                     "country": "country", "device-type": "device_type", "operating-system": "operating_system",
                     "browser": "browser", "referrer": "referrer"}

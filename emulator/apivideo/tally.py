@@ -16,11 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from . import metrics as mx
-from .columns import HOUR_MS, Cols, columns
+from .columns import Cols, columns
+from .constants import DAY_MS, HOUR_MS
 from .facts import VIEW_DURATIONS, SessionFacts, media_type, object_facts
 from .hours import stats
 from .ingest import IngestedSession
-from .metrics import DAY_MS, INTERVAL_MS, Filters, Measure, Window
+from .metrics import INTERVAL_MS, Filters, Measure, Window
 from .models import Prepared, Source
 
 ADDITIVE = ("play", "impression", "start", "end", "view")

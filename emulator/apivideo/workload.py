@@ -13,11 +13,11 @@ from collections.abc import Iterator, Mapping
 
 import pycountry
 
+from .constants import DAY_MS
 from .ids import ALPHABET, DIGITS, PREFIX
 from .period import parse_period
 from .timefmt import iso_ms
 
-DAY_MS = 86_400_000
 MAX_SESSIONS = 200_000
 DEFAULT_WATCH = 60
 

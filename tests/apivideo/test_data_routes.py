@@ -123,6 +123,10 @@ def test_the_invalid_query_parameter_example_itself(make_app):
     ("/data/metrics/play/count?filterBy[country]=France", "filterBy[country]", "ISO 3166 alpha-2"),
     ("/data/metrics/play/count?filterBy[mediaType]=podcast", "filterBy[mediaType]", 'Use one of "video"'),
     ("/data/metrics/play/count?filterBy[tag][]=a&filterBy[tag][]=b", "filterBy[tag]", "accepts a single value"),
+    ("/data/metrics/play/count?filterBy[mediaType][]=video&filterBy[mediaType][]=live", "filterBy[mediaType]",
+     "accepts a single value"),
+    ("/data/metrics/play/count?" + "&".join(f"filterBy[country][]=C{n}" for n in range(1001)), "filterBy[country]",
+     "accepts at most 1000 values"),
 ])
 def test_other_refusals_name_the_parameter(av_client, url, name, detail):
     r = get(av_client, url)
