@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from properties import PROFILE
 
 from emulator.app import create_app
 
@@ -92,7 +93,7 @@ def all_rows(client, url: str) -> list[dict]:
     return get(client, url + "&pageSize=100")["data"]  # at most 100 buckets in these scenarios
 
 
-SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(PROFILE, max_examples=20)  # the shared profile: derandomized, no example database
 
 
 @SETTINGS
