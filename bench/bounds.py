@@ -15,6 +15,7 @@ import time
 import urllib.parse
 
 from .emulator_figures import _rss_kb
+from .procs import cpu_seconds
 from .services import start_emulator
 
 JOURNAL_BODY = 60 * 1024
@@ -82,24 +83,15 @@ def logins(url: str, count: int) -> dict:
             "last_ms": (ended - marks[1]) * 1000 / window, "access_tokens_kept": tokens}
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (/proc/PID/stat)."""
-    import os
-
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def refusal(url: str, pid: int, text: str) -> dict:
     """Status, wall time and the server's CPU time of PUT /_emulator/scenario with ``text``."""
     connection = _Connection(url)
     try:
-        cpu, started = _cpu_s(pid), time.perf_counter()
+        cpu, started = cpu_seconds(pid), time.perf_counter()
         status, _, _ = connection.send("PUT", "/_emulator/scenario", text.encode(),
                                        {"Content-Type": "application/yaml"})
         return {"status": status, "ms": (time.perf_counter() - started) * 1000,
-                "cpu_ms": (_cpu_s(pid) - cpu) * 1000, "bytes": len(text)}
+                "cpu_ms": (cpu_seconds(pid) - cpu) * 1000, "bytes": len(text)}
     finally:
         connection.close()
 

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from . import transport
-from .pipeline import STATE_KEY
+from .pipeline import STATE_KEY, RequestState
 from .tenancy import TENANT_ENVIRON
 
 ACCESS_LOGGER = "emulator.access"
@@ -50,17 +49,15 @@ class AccessLog:
         return _Closing(result, lambda: self._log(environ, seen, started))
 
     def _log(self, environ: dict, seen: dict, started: float) -> None:
-        state = environ.get(STATE_KEY)
-        rule = getattr(state, "rule", None)
-        action = getattr(state, "action", None)
-        kind = rule.kind if rule is not None else None
-        duration = (time.perf_counter() - started) * 1000
-        if action is not None and action.kind == "latency":
-            duration += action.delay_ms
+        state: RequestState | None = environ.get(STATE_KEY)
+        if state is None:  # a control or dashboard request before the pipeline: no fault, timed from here
+            status, rule_id, kind, duration = seen["status"], None, None, (time.perf_counter() - started) * 1000
+        else:
+            rule_id = state.rule.id if state.rule is not None else None
+            status, kind, duration = state.answered(seen["status"]), state.fault_kind, state.duration_ms(started)
         request = {
             "method": seen["method"], "path": seen["path"], "query": seen["query"],
-            "status": None if kind in transport.NO_ANSWER else seen["status"],
-            "fault": rule.id if rule is not None else None, "fault_kind": kind,
+            "status": status, "fault": rule_id, "fault_kind": kind,
             "duration_ms": round(duration, 3),
             "tenant": environ.get(TENANT_ENVIRON), "remote_addr": environ.get("REMOTE_ADDR"),
         }

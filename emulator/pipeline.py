@@ -68,6 +68,23 @@ class RequestState:
     rule: FaultRule | None = None
     action: TransportAction | None = None
 
+    @property
+    def fault_kind(self) -> str | None:
+        """The kind of the rule that fired (None: no fault)."""
+        return self.rule.kind if self.rule is not None else None
+
+    def answered(self, status: int) -> int | None:
+        """The status the client saw: None when a transport fault sent it no answer."""
+        return None if self.fault_kind in transport.NO_ANSWER else status
+
+    def duration_ms(self, since: float | None = None) -> float:
+        """Milliseconds since ``since`` (default: the request began), plus what a latency fault holds
+        the answer after now (the server's delay)."""
+        duration = (time.perf_counter() - (self.started if since is None else since)) * 1000
+        if self.action is not None and self.action.kind == "latency":
+            duration += self.action.delay_ms
+        return duration
+
 
 # -- the steps -------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -191,15 +208,11 @@ def journal(emulator: Emulator, state: RequestState, request: WerkzeugRequest, s
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers.append((key, environ[key]))
-    rule, action = state.rule, state.action
-    kind = rule.kind if rule is not None else None
-    duration = (time.perf_counter() - state.started) * 1000
-    if action is not None and action.kind == "latency":
-        duration += action.delay_ms  # the server holds the answer that long after this point
+    rule = state.rule
     tenant.journal.record(RawEntry(
         state.stamp or format_instant(tenant.now()), state.api, environ["REQUEST_METHOD"], request.path,
         environ.get("QUERY_STRING", ""), headers, body, environ.get("REMOTE_ADDR"),
-        None if kind in transport.NO_ANSWER else status, rule.id if rule else None, kind, duration))
+        state.answered(status), rule.id if rule else None, state.fault_kind, state.duration_ms()))
 
 
 def in_process_body(emulator: Emulator, state: RequestState, environ: dict, body: bytes) -> Iterable[bytes] | None:
