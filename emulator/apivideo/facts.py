@@ -118,11 +118,13 @@ def _views(playing: Sequence[tuple[int, int]]) -> tuple[int | None, ...]:
     return tuple(view_instants(playing, 1000))
 
 
-def build(session_id: str, source: Source, body: Mapping, events: Iterable[tuple[str, int]]) -> SessionFacts:
-    """Facts of one session from its listing body (the dimensions) and its events."""
+def build(session_id: str, source: Source, body: Mapping, events: Iterable[tuple[str, int]],
+          loaded_ms: int | None = None) -> SessionFacts:
+    """Facts of one session from its listing body (the dimensions; ``session.loadedAt`` unless
+    ``loaded_ms`` is given) and its events."""
     ordered = sorted(events, key=lambda e: e[1])
     plays, ends, playing, ready = _run_events(ordered)
-    loaded = _instant_ms(body["session"]["loadedAt"])
+    loaded = _instant_ms(body["session"]["loadedAt"]) if loaded_ms is None else loaded_ms
     location, device = body.get("location") or {}, body.get("device") or {}
     os, client = body.get("os") or {}, body.get("client") or {}
     url = (body.get("referrer") or {}).get("url")
@@ -180,7 +182,8 @@ def of_generated(source: Source) -> tuple[SessionFacts, ...]:
 def of_ingested(source: Source, session: IngestedSession, visible_until_ms: int) -> SessionFacts:
     """An ingested session as visible at that instant, its v2 ``timeupdate`` samples included."""
     events = [(a.event.type, a.event.emitted_ms) for a in session.arrivals if a.received_ms <= visible_until_ms]
-    return build(session.session_id, source, session.view(visible_until_ms).body, events)
+    # the dimensions are the session's profile: no listing view (sorted, every event rendered) to build
+    return build(session.session_id, source, session.profile, events, session.loaded_ms)
 
 
 @dataclass(frozen=True)
