@@ -228,20 +228,16 @@ class GeneratedSessions:
 
     def events(self, i: int) -> list[dict]:
         """The session's player events, ordered by ``emittedAt``, within loadedAt..endedAt."""
-        p = self.plan(i)
-        rnd = _Random(int.from_bytes(self._digest(i)[24:40], "big")).random
-        times = sorted(p.play_s + int(rnd() * (p.watch_s + 1)) for _ in range(max(0, p.n_events - 2)))
-        # a live viewer can only move within what was streamed while watching
-        duration = max(1, p.watch_s) if self.kind == "live" else self.duration
-        return player_events(p.ready_s, p.play_s, times, p.n_events, duration, rnd)
+        return player_events(self.replay(i)[1])
 
     def replay(self, i: int) -> tuple[Plan, list[tuple]]:
-        """Session ``i``'s plan and its ``player_moves``: the same draws as ``plan`` and ``events``,
-        without rendering (the /data/* columns replay a million sessions this way)."""
+        """Session ``i``'s plan and its ``player_moves``, without rendering (the listings render
+        them: ``events``; the /data/* columns replay a million sessions this way)."""
         digest = self._digest(i)
         p = self._plan(i, digest)
         rnd = _Random(int.from_bytes(digest[24:40], "big")).random
         times = sorted([p.play_s + int(rnd() * (p.watch_s + 1)) for _ in range(max(0, p.n_events - 2))])
+        # a live viewer can only move within what was streamed while watching
         duration = max(1, p.watch_s) if self.kind == "live" else self.duration
         return p, player_moves(p.ready_s, p.play_s, times, p.n_events, duration, rnd)
 
@@ -289,10 +285,10 @@ def player_moves(ready: int, play: int, times: list[int], n: int, duration: int,
     return out
 
 
-def player_events(ready: int, play: int, times: list[int], n: int, duration: int, rnd) -> list[dict]:
+def player_events(moves: list[tuple]) -> list[dict]:
     """``player_moves`` in the vendor's JSON shape."""
     out = []
-    for move in player_moves(ready, play, times, n, duration, rnd):
+    for move in moves:
         if len(move) == 3:
             out.append({"type": move[0], "emittedAt": iso_ms(move[1] * 1000), "at": move[2]})
         else:
