@@ -14,11 +14,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from . import pipeline
 from .context import current_emulator
-from .exchange import FAULT_BODY_HEADERS, control_reply, to_flask
+from .exchange import control_reply, to_flask
 from .pipeline import STATE_KEY, RequestState
 
-__all__ = ["CONTROL_PREFIX", "FAULT_BODY_HEADERS", "RequestState", "control_error", "init_app", "is_control",
-           "request_state", "require_control_token"]
+__all__ = ["CONTROL_PREFIX", "control_error", "init_app", "is_control", "request_state", "require_control_token"]
 
 CONTROL_PREFIX = "/_emulator"
 log = logging.getLogger("emulator")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import ctypes
-import sys
 import threading
 from array import array
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from itertools import accumulate, compress, repeat
 
 from . import dimensions as dims
 from .constants import DAY_MS, LIVE
-from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, view_instants
+from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
 from .hours import Hours, day_intervals, day_viewer_intervals, hours_of
 from .models import Prepared, Source
 
@@ -69,7 +68,7 @@ def profile(source: Source) -> Profile:
                          ("device_type", [dims.device_type(p.device[0]) for p in pools.platforms]),
                          ("operating_system", [dims.operating_system(p.os[0]) for p in pools.platforms]),
                          ("browser", [dims.browser(p.client[1]) for p in pools.platforms]),
-                         ("referrer", ["" if r.url in (None, "unknown") else str(r.url) for r in pools.referrers])):
+                         ("referrer", [referrer_value(r.url) for r in pools.referrers])):
         names, code = _coder()
         out[name] = (bytes(code(v) for v in values), tuple(names))
     names, code = _coder()
@@ -81,9 +80,8 @@ def profile(source: Source) -> Profile:
         rest, null_city = divmod(key, 2)
         platform, location = divmod(rest, len(pools.locations))
         p, (country, city) = pools.platforms[platform], pools.locations[location]
-        parts = (p.device[0], p.device[2], p.os[0], p.os[2], p.client[1], p.client[2], country,
-                 missing if null_city else city)
-        return sys.intern("\x00".join(str(x) for x in parts))
+        return viewer_key(p.device[0], p.device[2], p.os[0], p.os[2], p.client[1], p.client[2], country,
+                          missing if null_city else city)
     if any(len(names) > 255 for _, names in out.values()):
         raise ValueError("a dimension with more than 255 values cannot be coded in a byte")
     return Profile(out, viewer)

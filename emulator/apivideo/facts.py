@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import dimensions as dims
-from .constants import LIVE
+from .constants import LIVE, UNKNOWN
 from .ingest import IngestedSession
 from .models import ExplicitSession, Prepared, Source
 from .timefmt import parse_ms
@@ -129,18 +129,28 @@ def build(session_id: str, source: Source, body: Mapping, events: Iterable[tuple
     os, client = body.get("os") or {}, body.get("client") or {}
     url = (body.get("referrer") or {}).get("url")
     country = dims.country_code(location.get("country"))
-    viewer = sys.intern("\x00".join(str(x) for x in (device.get("type"), device.get("model"), os.get("name"),
-                                          os.get("version"), client.get("name"), client.get("version"),
-                                          location.get("country"), location.get("city"))))  # few distinct
+    viewer = viewer_key(device.get("type"), device.get("model"), os.get("name"), os.get("version"),
+                        client.get("name"), client.get("version"), location.get("country"), location.get("city"))
     return SessionFacts(
         session_id=session_id, media_id=source.id, media_type=media_type(source.kind),
         tags=frozenset(source.tags), loaded_ms=loaded,
         country=country, continent=dims.continent(country), device_type=dims.device_type(device.get("type")),
         operating_system=dims.operating_system(os.get("name")), browser=dims.browser(client.get("name")),
-        referrer="" if url in (None, "unknown") else str(url), viewer=viewer,
+        referrer=referrer_value(url), viewer=viewer,
         impression_ms=None if ready is None else max(0, ready - loaded),
         start_ms=plays[0].start_ms if plays else None, plays=tuple(plays), ends=tuple(ends),
         playing=tuple(playing), views=_views(playing), last_ms=max(loaded, ordered[-1][1] if ordered else loaded))
+
+
+def viewer_key(*parts: object) -> str:
+    """Who watched, for ``unique`` counts: device type and model, OS and version, browser and
+    version, country and city, joined (interned: few distinct values)."""
+    return sys.intern("\x00".join(str(x) for x in parts))
+
+
+def referrer_value(url: object) -> str:
+    """The ``referrer`` dimension of a referrer URL: empty for a direct visit (None, "unknown")."""
+    return "" if url in (None, UNKNOWN) else str(url)
 
 
 def media_type(source_kind: str) -> str:
