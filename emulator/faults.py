@@ -17,7 +17,7 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -336,6 +336,13 @@ class FaultBook:
                                  f"max_fault_rules setting, serve --max-fault-rules N); delete some first")
             self._rules.append(rule)
             return rule
+
+    def install(self, rules: Sequence[FaultRule]) -> None:
+        """Start from ``rules`` (parsed already: a scenario's), as fresh copies with zero counters,
+        numbered as :meth:`add` would have numbered them."""
+        with self._lock:
+            self._rules = [replace(rule, seen=0, fired=0, notes=list(rule.notes)) for rule in rules]
+            self._ids = itertools.count(len(rules) + 1)
 
     def __bool__(self) -> bool:
         """Whether any rule is loaded (the hot path skips fault matching when none is)."""

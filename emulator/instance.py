@@ -122,7 +122,10 @@ class Emulator:
             parsed = parsed.with_seed(seed)
         self._make_room(parsed)
         prepared = {name: vendor.prepare(parsed.section(name), parsed) for name, vendor in self.vendors.items()}
-        loaded = LoadedScenario(parsed, prepared)
+        rules = tuple(self.rules.parse(rule, generated_id=f"fault-{n}", hang_max_ms=self.settings.hang_max_ms,
+                                       origin="scenario")
+                      for n, rule in enumerate(parsed.document.get("faults") or (), 1))
+        loaded = LoadedScenario(parsed, prepared, rules)
         with self._cache_lock:
             self._held_records += parsed.generated
             weakref.finalize(loaded, self._release_records, parsed.generated)
@@ -157,8 +160,7 @@ class Emulator:
     def _new_tenant(self, name: str, loaded: LoadedScenario) -> Tenant:
         scenario = loaded.scenario
         faults = FaultBook(self.settings.hang_max_ms, self.settings.max_fault_rules, self.rules)
-        for rule in scenario.document.get("faults", []):
-            faults.add(rule, origin="scenario")
+        faults.install(loaded.fault_rules)  # parsed once per scenario load, not once per tenant
         tenant = Tenant(name=name, loaded=loaded, clock=Clock.from_scenario(scenario.clock),
                         journal=self._new_journal(), faults=faults, backends={}, settings=self.settings,
                         quotas=self.quotas)

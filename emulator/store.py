@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .clock import Clock
-from .faults import FaultBook
+from .faults import FaultBook, FaultRule
 from .journal import Journal
 from .quota import Quota
 from .scenario import Scenario
@@ -46,6 +46,8 @@ class LoadedScenario:
 
     scenario: Scenario
     prepared: dict[str, Any]
+    #: the scenario's fault rules, parsed once; each tenant gets fresh copies (FaultBook.install)
+    fault_rules: tuple[FaultRule, ...] = ()
 
 
 def seeded_random(seed: int, purpose: str) -> random.Random:
