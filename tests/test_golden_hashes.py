@@ -50,11 +50,11 @@ GOLDEN = {
     "23video-extract-play-details": "c9533551c05cf9f6fc9009ba9150ec16170e2f19b44c0aefa8574449099e2c68",
     "23video-extract-photo-totals": "3d1d86d7901b28f17b33a7ad9420df7b6ef146c0e5cd674fba2a056b2b4633b8",
     "23video-extract-embed-details": "287588ed44555ed7d26726044c324ca8f59abf7fc301e2065d8220a309c7437f",
-    "apivideo-video-sessions-page-1": "a2443cf7325ad471176f5644a27f5cb18b01a5ed4ec000c9d434be54301bad3e",
-    "apivideo-video-sessions-page-3-of-10": "ce9412808f2eb89519f9aaee79489ab2f609557492ea350a65058263373661a5",
-    "apivideo-video-sessions-metadata-filter": "6115887676bd1f9ec5466506c794c4d49b266741a50eab85ac87117c5243f491",
-    "apivideo-live-stream-sessions-page-1": "f91b3cc8de7ebb18e644708f6990727701b18c0dcc9b2df4da862d108466d795",
-    "apivideo-session-events-generated": "4bb0829231709652ce787c9f2ab547314bffc027b85fc3a4b9f1cf05026578ac",
+    "apivideo-video-sessions-page-1": "a405425adfdd7c3b9195ad516c16d2b4c5560b21046c3fb2d7647a93acc47c80",
+    "apivideo-video-sessions-page-3-of-10": "e574615d7e18849b5a558990201d9234af88287315b0124ec8a9ba9b2bbcae19",
+    "apivideo-video-sessions-metadata-filter": "2a23e340992ad2fda74d631875c3a3344a24df15a5869dbb8e85033b0532f685",
+    "apivideo-live-stream-sessions-page-1": "67727f3dbaf177355377311725cdf2c60c238c7b9631fbe9c42a0b44a496bbcd",
+    "apivideo-session-events-generated": "ee1e812dded108dedff3b6e00ee7e31442082e34dc00cff21aaa315ff37e86ef",
     "apivideo-session-events-explicit": "5f7831e0c76dc33f79afe00b51ea4f6f746119c725105c25a9d7c04e14623423",
 }
 

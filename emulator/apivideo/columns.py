@@ -21,12 +21,15 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress
+
+import numpy as np
 
 from . import dimensions as dims
 from .constants import DAY_MS, LIVE
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
 from .hours import Hours, day_intervals, day_viewer_intervals, hours_of
+from .generate import Ragged
 from .models import Prepared, Source
 
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
@@ -153,88 +156,39 @@ def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:
 
 
 # --- the columns of a whole source ----------------------------------------------------------------
-def _sorted_pairs(pairs: array, width: int) -> tuple[array, array]:
-    """Split ``instant << width | session`` keys, sorted (timsort: nearly sorted already)."""
-    keys = sorted(pairs)
-    return (array("i", map(int.__rshift__, keys, repeat(width))),
-            array("I", map(int.__and__, keys, repeat((1 << width) - 1))))
-
-
-@dataclass
-class _Chunk:
-    """The replay of sessions ``[lo, hi)``: columns in index order, keys not yet sorted."""
-
-    loaded: array = field(default_factory=lambda: array("q"))
-    imp: array = field(default_factory=lambda: array("i"))
-    first_playing: array = field(default_factory=lambda: array("i"))
-    location: array = field(default_factory=lambda: array("H"))
-    platform: array = field(default_factory=lambda: array("H"))
-    referrer: array = field(default_factory=lambda: array("H"))
-    viewer: array = field(default_factory=lambda: array("I"))  # (platform, location, null city) keys
-    pairs: dict[str, array] = field(default_factory=lambda: {k: array("q") for k in KINDS})
-    #: playing intervals by the UTC day they start: (start << width | session, end), sorted a day at a time
-    intervals: dict[int, tuple[array, array]] = field(default_factory=dict)
-    max_span_ms: int = 0
-    max_len_s: int = 0
-
-
-def _replay(source: Source, lo: int, hi: int, origin: int, width: int) -> _Chunk:
-    """Replay sessions ``[lo, hi)`` into a chunk (the costly part: about 30 us a session)."""
-    gen = source.generated
-    assert gen is not None
-    out = _Chunk()
-    nloc = len(gen.pools.locations)
-    replay = gen.replay
-    loaded, imp, first_playing = out.loaded.append, out.imp.append, out.first_playing.append
-    location, platform, referrer, viewer = (out.location.append, out.platform.append, out.referrer.append,
-                                            out.viewer.append)
-    start, play, hour, day, end = (out.pairs[k].append for k in ("start", "play", "into-hour", "into-day", "end"))
-    views = [out.pairs[f"view{s}"].append for s in VIEW_DURATIONS]
-    by_day = out.intervals
-    max_span = max_len = 0
-    for i in range(lo, hi):
-        p, moves = replay(i)
-        ready, runs, ends, playing, last = _derive(moves)
-        loaded(p.loaded_ms)
-        imp(-1 if ready is None else max(0, ready * 1000 - p.loaded_ms))
-        location(p.location)
-        platform(p.platform)
-        referrer(p.referrer)
-        viewer((p.platform * nloc + p.location) * 2 + p.null_city)
-        span = max(p.loaded_ms, last * 1000) - p.loaded_ms
-        if span > max_span:
-            max_span = span
-        if runs:
-            start((runs[0][0] - origin) << width | i)
-            for run in runs:
-                play((run[0] - origin) << width | i)
-                h, d = run[0] // 3600, run[0] // 86400
-                for t in run:
-                    if t // 3600 != h:
-                        h = t // 3600
-                        hour((t - origin) << width | i)
-                        if t // 86400 != d:
-                            d = t // 86400
-                            day((t - origin) << width | i)
-        for t in ends:
-            end((t - origin) << width | i)
-        if playing:
-            first_playing(playing[0][0] - origin)
-            for x, y in playing:
-                bucket = by_day.get(x // 86400)
-                if bucket is None:
-                    bucket = by_day[x // 86400] = (array("q"), array("i"))
-                bucket[0].append((x - origin) << width | i)
-                bucket[1].append(y - origin)
-                if y - x > max_len:
-                    max_len = y - x
-            for add, v in zip(views, _views(playing)):
-                if v is not None:
-                    add((v - origin) << width | i)
-        else:
-            first_playing(-1)
-    out.max_span_ms, out.max_len_s = max_span, max_len
+def _to_array(typecode: str, values: np.ndarray) -> array:
+    """A numpy column as an ``array`` of that type (one C-level copy)."""
+    out = array(typecode)
+    out.frombytes(values.astype(np.dtype(typecode)).tobytes())
     return out
+
+
+def _sorted_pairs(instants: np.ndarray, sessions: np.ndarray, width: int) -> tuple[array, array]:
+    """Instants (seconds from origin) and their sessions, sorted by instant then session."""
+    keys = np.sort(instants.astype(np.int64) << width | sessions)
+    return _to_array("i", keys >> width), _to_array("I", keys & ((1 << width) - 1))
+
+
+def _plays(runs: Ragged) -> Ragged:
+    """Each shape's plays (the runs' first events) as a ``Ragged`` of their seconds."""
+    t, flag = runs.values
+    flagged_before = np.concatenate([[0], np.cumsum(flag, dtype=np.int64)])
+    return Ragged(flagged_before[runs.ptr], (t[flag],))
+
+
+def _touches(play: np.ndarray, sessions: np.ndarray, shapes: np.ndarray, runs: Ragged,
+             last: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(seconds, sessions) of the first event of a play in every later hour, and day, it reaches:
+    only the sessions whose moves cross an hour are looked at event by event."""
+    crossing = np.flatnonzero((play + last[shapes]) // 3600 != play // 3600)
+    owner, pos = runs.gather(shapes[crossing])
+    t_rel, flag = runs.values
+    t = play[crossing][owner] + t_rel[pos]
+    prev = np.concatenate([t[:1], t[:-1]])
+    hour = ~flag[pos] & (t // 3600 != prev // 3600)  # a run's first event is its play: never counted
+    day = hour & (t // 86400 != prev // 86400)
+    who = sessions[crossing][owner]
+    return (t[hour], who[hour]), (t[day], who[day])
 
 
 class SourceColumns:
@@ -245,38 +199,70 @@ class SourceColumns:
         assert gen is not None
         self.source = source
         self.profile = profile(source)
-        self.origin_s = gen.spec.start_ms // 1000 - 1
+        origin = self.origin_s = gen.spec.start_ms // 1000 - 1
         n = self.n = len(gen)
         width = self.width = max(1, n.bit_length())
-        chunk = _replay(source, 0, n, self.origin_s, width)
-        self.loaded, self.imp, self.first_playing = chunk.loaded, chunk.imp, chunk.first_playing
-        self.max_span_ms, self.max_len_s = chunk.max_span_ms, chunk.max_len_s
+        shapes = gen.shapes()
+        parts = gen.placements_chunked()
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in parts])
+        loaded, ready, play, sh = joined("loaded_ms"), joined("ready_s"), joined("play_s"), joined("shape")
+        location, platform, referrer = joined("location"), joined("platform"), joined("referrer")
+        null_city = joined("null_city")
+        del parts
+        index = np.arange(n, dtype=np.int64)
+        self.loaded = _to_array("q", loaded)
+        self.imp = _to_array("i", np.maximum(0, ready * 1000 - loaded))  # every session is ready
+        has_play = shapes.n_events[sh] >= 2
+        last = np.where(has_play, play + shapes.last[sh], ready)
+        self.max_span_ms = int(np.max(np.maximum(loaded, last * 1000) - loaded)) if n else 0
+        rel = play - origin  # seconds from origin of each session's first play
+
+        kinds: dict[str, tuple[np.ndarray, np.ndarray]] = {"start": (rel[has_play], index[has_play])}
+        for name, ragged in (("play", _plays(shapes.runs)), ("end", shapes.ends)):
+            owner, pos = ragged.gather(sh)
+            kinds[name] = (rel[owner] + ragged.values[0][pos], owner)
+        for k, seconds in enumerate(VIEW_DURATIONS):
+            offset = shapes.views[sh, k]
+            seen = offset >= 0
+            kinds[f"view{seconds}"] = (rel[seen] + offset[seen], index[seen])
+        hour, day = _touches(play, index, sh, shapes.runs, shapes.last)
+        kinds["into-hour"] = (hour[0] - origin, hour[1])
+        kinds["into-day"] = (day[0] - origin, day[1])
+        self.kinds = {name: _sorted_pairs(*kinds[name], width) for name in KINDS}
+        del kinds
+
+        # playing intervals by start (then session)
+        owner, pos = shapes.playing.gather(sh)
+        ia, ib = shapes.playing.values
+        starts = rel[owner] + ia[pos]
+        order = np.argsort(starts << width | owner)
+        self.intervals = (_to_array("i", starts[order]), _to_array("i", (rel[owner] + ib[pos])[order]),
+                          _to_array("I", owner[order]))
+        self.max_len_s = int(np.max(ib - ia)) if len(ia) else 0
+        first = np.full(n, -1, dtype=np.int64)
+        counts = np.diff(shapes.playing.ptr)[sh]
+        played = counts > 0
+        first[played] = rel[played] + ia[shapes.playing.ptr[sh[played]]]
+        self.first_playing = _to_array("i", first)
+        del owner, pos, starts, order
+
         # pools repeat a viewer (a device vendor is not part of it): one code per viewer name
-        codes_of: dict[int, int] = {}
+        keys = (platform * len(gen.pools.locations) + location) * 2 + null_city
+        present, inverse = np.unique(keys, return_inverse=True)
         names_seen: dict[str, int] = {}
-        for key in set(chunk.viewer):
-            codes_of[key] = names_seen.setdefault(self.profile.viewers(key), len(names_seen))
-        self.viewer = array("I", map(codes_of.__getitem__, chunk.viewer))
+        code_of_key = np.array([names_seen.setdefault(self.profile.viewers(int(k)), len(names_seen))
+                                for k in present], dtype=np.int64)
+        self.viewer = _to_array("I", code_of_key[inverse])
         self.viewer_names = tuple(names_seen)
-        picks = {"location": chunk.location, "platform": chunk.platform, "referrer": chunk.referrer}
+        picks = {"location": location, "platform": platform, "referrer": referrer}
         self.codes: dict[str, bytes] = {}
         for name in CODED:
             column = picks["location" if name in ("country", "continent") else
                            "referrer" if name == "referrer" else "platform"]
-            self.codes[name] = bytes(map(self.profile.codes[name][0].__getitem__, column))
-        self.kinds = {k: _sorted_pairs(v, width) for k, v in chunk.pairs.items()}
-        # playing intervals by start (then session), sorted a day at a time: a few MB at once
-        a, b, sessions = array("i"), array("i"), array("I")
-        mask = (1 << width) - 1
-        for day in sorted(chunk.intervals):
-            starts, ends = chunk.intervals.pop(day)
-            order = sorted(range(len(starts)), key=starts.__getitem__)
-            keys = list(map(starts.__getitem__, order))
-            a.extend(map(int.__rshift__, keys, repeat(width)))
-            sessions.extend(map(int.__and__, keys, repeat(mask)))
-            b.extend(map(ends.__getitem__, order))
-        self.intervals = (a, b, sessions)
-        del chunk
+            table = np.frombuffer(self.profile.codes[name][0], dtype=np.uint8)
+            self.codes[name] = table[column].tobytes()
         _return_free_memory()
         self.all = Cols(self, None)
         self._selections: OrderedDict[tuple, Cols] = OrderedDict()

@@ -1,23 +1,37 @@
 """Generated sessions, derived on demand from (seed, source, index) and never stored.
 
-Session ``i`` of a source with ``n`` generated sessions over ``[start, end)`` loads in slot ``i``
-of ``n`` equal slots, at a seeded offset inside the slot: ``loadedAt`` is strictly increasing in
-``i`` (slots are at least 1 ms wide), so sessions are already in listing order and a period is a
-binary search over indexes. Everything else about a session comes from keyed BLAKE2b digests of
-its index (never Python's ``hash()``, which is salted per process) feeding ``random.Random``,
-of which only ``random()`` is used: its sequence for an integer seed is stable across Python
-releases and machines.
+A generated session is a *placement* and a *shape*. The placement is what is its own: ``loadedAt``
+(session ``i`` of ``n`` loads in slot ``i`` of ``n`` equal slots over ``[start, end)``, at a seeded
+offset inside it, so ``loadedAt`` is strictly increasing in ``i`` and a period is a binary search
+over indexes), the delays to ``ready`` and ``play``, the slack before ``endedAt``, location,
+referrer, platform, and which shape it plays. The shape is the player run after the first
+``play``, relative to it: watch time, number of events, pauses, seeks, ends and replays. A source
+has one shape per session up to ``SHAPES`` sessions; above, sessions draw one of ``SHAPES``.
+
+Why two parts: the /data/* columns need a million sessions' facts in well under a second, which
+no per-session Python loop gives. Shapes are simulated all at once (one vectorised step per event
+slot, numpy) and a million placements are a handful of array operations; the listings render one
+session from the same arrays, so a session listed and a session counted are one session.
+
+Randomness is numpy's Philox, a counter-based generator: the draws of session ``i`` are words
+``[i * W, (i + 1) * W)`` of its source's stream, so one session or a million are drawn alike. Only
+the raw 64-bit words are used (NumPy keeps a bit generator's stream fixed across releases; its
+distribution methods are not), turned into numbers by integer arithmetic, and the few float
+operations are IEEE-exact (products, a square root): the same seed gives the same sessions on
+every machine and numpy 2.x.
 """
 from __future__ import annotations
 
 import bisect
 import hashlib
 import threading
-from _random import Random as _Random  # random.Random's C base: the same sequence, seeded twice as fast
 from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import numpy as np
 
 from .ids import SessionIdCodec
 from .period import Period
@@ -25,12 +39,24 @@ from .pools import Pools
 from .render import to_json
 from .timefmt import iso_ms
 
-NULL_CITY_RATE = 0.06
+NULL_CITY = 3932  # of 65536: a city unknown in about 6 % of video sessions
 LIVE_STREAM_SECONDS = 4 * 3600
-
+SHAPES = 65_536  # player runs of a source at most (sessions above that share them)
+SHAPE_SLOTS = 2_000_000  # event slots simulated at once at most (shapes x events per session)
+PLACEMENT_WORDS = 4  # Philox words per session placement (one counter step)
+CHUNK = 262_144  # placements drawn per Philox call in bulk
 
 RENDER_CACHE_SIZE = 4096  # serialised sessions kept per video (about 2 KB each)
 LOADED_MEMO_SIZE = 65_536  # loadedAt values kept per video (a few MB at most)
+
+# the player's move types, as the shapes store them (0: no move in that slot)
+MOVES = (None, "ready", "play", "pause", "resume", "end", "seek.forward", "seek.backward")
+READY, PLAY, PAUSE, RESUME, END, FORWARD, BACKWARD = range(1, 8)
+# a move's decision, of 65536: while playing pause below PAUSE_BELOW, while paused resume below
+# RESUME_BELOW, else seek forward below SEEK_BELOW (or at position 0), backward otherwise
+PAUSE_BELOW, RESUME_BELOW, SEEK_BELOW = 39_322, 55_706, 60_949
+# Philox streams of a source (the counter's highest word): never overlapping
+PLACEMENTS, METADATA, SHAPE_DRAWS = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -47,8 +73,7 @@ class GenerateSpec:
 
 
 class Plan(NamedTuple):
-    """The per-session draws the listing needs (the events reuse them); a tuple, as a million
-    are drawn in a row for /data/* (columns.py)."""
+    """What the listing shows about one session: its placement, and its shape's size."""
 
     loaded_ms: int
     ready_s: int
@@ -60,6 +85,201 @@ class Plan(NamedTuple):
     null_city: bool
     referrer: int
     platform: int
+    shape: int
+
+
+@dataclass(frozen=True)
+class Placements:
+    """The placements of sessions ``[lo, hi)``, one array each (seconds are epoch seconds)."""
+
+    lo: int
+    loaded_ms: np.ndarray  # int64
+    ready_s: np.ndarray  # int64
+    play_s: np.ndarray  # int64
+    ended_extra_ms: np.ndarray  # int64: endedAt is (play + watch) s plus this
+    location: np.ndarray  # int64 index into the pools
+    null_city: np.ndarray  # bool
+    referrer: np.ndarray  # int64
+    platform: np.ndarray  # int64
+    shape: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.loaded_ms)
+
+
+@dataclass(frozen=True)
+class Ragged:
+    """One list per shape, flattened: shape ``j``'s values are ``values[ptr[j]:ptr[j + 1]]``."""
+
+    ptr: np.ndarray  # int64, one more than the shapes
+    values: tuple[np.ndarray, ...]
+
+    def of(self, j: int) -> list[tuple[int, ...]]:
+        lo, hi = int(self.ptr[j]), int(self.ptr[j + 1])
+        return list(zip(*(v[lo:hi].tolist() for v in self.values)))
+
+    def gather(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For sessions of these shapes: each listed value's session (position in ``shapes``) and
+        its position in ``values`` (sessions in order, each one's values in order)."""
+        starts = self.ptr[shapes]
+        counts = self.ptr[shapes + 1] - starts
+        owner = np.repeat(np.arange(len(shapes), dtype=np.int64), counts)
+        first = np.cumsum(counts) - counts
+        return owner, np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
+
+
+def _ragged(owner: np.ndarray, count: int, *values: np.ndarray) -> Ragged:
+    """Values listed with their owner shape (in each owner's order) as a ``Ragged``."""
+    order = np.argsort(owner, kind="stable")
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=count), out=ptr[1:])
+    return Ragged(ptr, tuple(v[order] for v in values))
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Every player run of a source, relative to its first ``play`` (seconds).
+
+    ``moves``: the moves after that play (type, second, at or from, to or -1); and what /data/*
+    counts of them: ``runs`` (each play, the first at 0, and every event until the next play, with
+    a flag on the play), ``ends``, ``playing`` intervals ``[a, b)``, ``views`` (the second the
+    watch time reached each of 3, 5, 10 and 30 s, or -1) and ``last`` (the last move's second).
+    """
+
+    n_events: np.ndarray
+    watch: np.ndarray
+    moves: Ragged
+    runs: Ragged
+    ends: Ragged
+    playing: Ragged
+    views: np.ndarray  # (shapes, 4)
+    last: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.n_events)
+
+
+def _u32(words: np.ndarray, high: bool) -> np.ndarray:
+    return (words >> np.uint64(32) if high else words & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def _u16(words: np.ndarray, k: int) -> np.ndarray:
+    return ((words >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64)
+
+
+def simulate(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> Shapes:
+    """Shapes from their draws (``words``: one row per shape, two header words then one per event
+    slot): a vectorised run of the player, one step per event slot for every shape at once.
+
+    The player: after ``play``, moves at sorted random seconds of the watch time; positions advance
+    with the wall clock only while playing and never pass the duration; at the duration ``end``,
+    after ``end`` a replay from 0; else pause / resume / seek by the move's decision.
+    """
+    count, slots = words.shape[0], words.shape[1] - 2
+    n_events = lo + ((_u32(words[:, 0], False) * (hi - lo + 1)) >> 32)
+    u1 = _u32(words[:, 0], True).astype(np.float64) / 2.0 ** 32
+    u2 = _u32(words[:, 1], False).astype(np.float64) / 2.0 ** 32
+    if live:
+        watch = 20 + (u1 * u1 * 5400).astype(np.int64)
+        dur = np.maximum(1, watch)  # a live viewer can only move within what was streamed while watching
+    else:
+        played = np.maximum(1, np.rint(duration * np.sqrt(u1)).astype(np.int64))
+        watch = played + (u2 * 0.25 * played).astype(np.int64)
+        dur = np.full(count, duration, dtype=np.int64)
+    middle = np.maximum(0, n_events - 2)
+    slot = words[:, 2:]
+    times = (_u32(slot, False) * (watch + 1)[:, None]) >> 32
+    times[np.arange(slots)[None, :] >= middle[:, None]] = 1 << 40  # unused slots sort last
+    times.sort(axis=1)
+    decision, fraction = _u16(slot, 2), _u16(slot, 3)
+
+    # shapes with the most moves first: step k works on the prefix still moving (no masks)
+    order = np.argsort(-middle, kind="stable")
+    moving = np.searchsorted(-middle[order], -np.arange(slots), side="left")  # shapes with > k moves
+    t_all, r_all, f_all = (np.ascontiguousarray(x[order].T) for x in (times, decision, fraction))
+    d_all = dur[order]
+    kind = np.zeros((slots, count), dtype=np.int8)
+    at = np.zeros((slots, count), dtype=np.int64)
+    to = np.full((slots, count), -1, dtype=np.int64)
+    state = np.zeros(count, dtype=np.int8)  # 0 playing, 1 paused, 2 ended
+    pos = np.zeros(count, dtype=np.int64)
+    last = np.zeros(count, dtype=np.int64)
+    since = np.where(n_events[order] >= 2, 0, -1)  # playing since that second (-1: not playing)
+    closed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (shape, a, b) of playing intervals
+    for k in range(slots):
+        m = int(moving[k]) if k < len(moving) else 0
+        if m == 0:
+            break
+        t, r, f, d = t_all[k, :m], r_all[k, :m], f_all[k, :m], d_all[:m]
+        st, p, was = state[:m], pos[:m], since[:m]
+        playing = st == 0
+        p = np.where(playing, np.minimum(d, p + t - last[:m]), p)
+        last[:m] = t
+        to_end = playing & (p >= d)
+        replay = st == 2
+        pause = playing & ~to_end & (r < PAUSE_BELOW)
+        resume = (st == 1) & (r < RESUME_BELOW)
+        rest = ~(to_end | replay | pause | resume)
+        forward = rest & (p < d - 1) & ((r < SEEK_BELOW) | (p == 0))
+        backward = rest & ~forward & (p > 0)
+        pause |= rest & ~forward & ~backward
+        seek = forward | backward
+        kind[k, :m] = (END * to_end + PLAY * replay + PAUSE * pause + RESUME * resume + FORWARD * forward
+                       + BACKWARD * backward)
+        at[k, :m] = np.where(to_end, d, np.where(replay, 0, p))
+        seek_to = np.where(forward, p + 1 + ((f * (d - 1 - p)) >> 17), (f * p) >> 16)
+        to[k, :m] = np.where(seek, seek_to, -1)
+        pos[:m] = np.where(replay, 0, np.where(seek, seek_to, p))
+        state[:m] = np.where(to_end, 2, np.where(pause, 1, np.where(replay | resume, 0, st)))
+        stops = (to_end | pause | replay) & (was >= 0)
+        closed.append((order[:m][stops], was[stops], t[stops]))
+        since[:m] = np.where(replay, t, np.where(to_end | pause, -1, np.where(resume & (was < 0), t, was)))
+    still = np.flatnonzero(since >= 0)
+    closed.append((order[still], since[still], last[still]))
+    # back to shape order, one row per shape
+    kind, at, to = (np.ascontiguousarray(x.T) for x in (kind, at, to))
+    unsorted = np.empty_like(order)
+    unsorted[order] = np.arange(count)
+    kind, at, to, last = kind[unsorted], at[unsorted], to[unsorted], last[unsorted]
+
+    shape_of, a, b = (np.concatenate(parts) for parts in zip(*closed))
+    keep = b > a
+    playing_intervals = _ragged(shape_of[keep], count, a[keep], b[keep])
+    rows, cols = np.nonzero(kind)  # row-major: each shape's moves in time order
+    moves = Ragged(_counts_ptr(rows, count), (kind[rows, cols], times[rows, cols], at[rows, cols], to[rows, cols]))
+    # runs: the first play (at second 0) and every move, each flagged when it begins a run
+    has_play = np.flatnonzero(n_events >= 2)
+    run_rows = np.concatenate([has_play, rows])
+    run_t = np.concatenate([np.zeros(len(has_play), dtype=np.int64), times[rows, cols]])
+    run_flag = np.concatenate([np.ones(len(has_play), dtype=bool), kind[rows, cols] == PLAY])
+    ends = np.flatnonzero(moves.values[0] == END)
+    return Shapes(n_events=n_events, watch=watch, moves=moves,
+                  runs=_ragged(run_rows, count, run_t, run_flag),
+                  ends=_ragged(rows[ends], count, moves.values[1][ends]),
+                  playing=playing_intervals, views=_views(playing_intervals, count), last=last)
+
+
+def _counts_ptr(rows: np.ndarray, count: int) -> np.ndarray:
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=count), out=ptr[1:])
+    return ptr
+
+
+VIEW_SECONDS = (3, 5, 10, 30)
+
+
+def _views(playing: Ragged, count: int) -> np.ndarray:
+    """The second each shape's watch time reached 3, 5, 10 and 30 s (-1: never)."""
+    a, b = playing.values
+    length = b - a
+    total = np.cumsum(length)
+    owner = np.repeat(np.arange(count, dtype=np.int64), np.diff(playing.ptr))
+    before = total - length - np.concatenate([[0], total])[playing.ptr[:-1]][owner]  # played before each
+    out = np.full((count, len(VIEW_SECONDS)), -1, dtype=np.int64)
+    for k, need in enumerate(VIEW_SECONDS):
+        reached = (before < need) & (before + length >= need)
+        out[owner[reached], k] = a[reached] + need - before[reached]
+    return out
 
 
 class GeneratedSessions:
@@ -73,9 +293,17 @@ class GeneratedSessions:
         self.pools = pools
         self.codec = codec
         self._key = hashlib.blake2b(f"{seed}\x00{kind}\x00{source_id}".encode(), digest_size=32).digest()
+        self._philox_key = np.frombuffer(self._key[:16], dtype="<u8").astype(np.uint64)
         self._span = spec.end_ms - spec.start_ms
         self._meta_choices = [values for _, values in spec.metadata]
+        self._meta_words = 4 * -(-len(self._meta_choices) // 4)
         self.duration = spec.duration or self._default_duration()
+        lo, hi = spec.events
+        self._slots = max(0, hi - 2)
+        self.shape_count = min(spec.count, SHAPES, max(1024, SHAPE_SLOTS // max(1, self._slots)))
+        self._shape_words = 4 * -(-(2 + self._slots) // 4)
+        self._shapes: Shapes | None = None
+        self._shapes_lock = threading.Lock()
         self._rendered: OrderedDict[int, str] = OrderedDict()
         self._loaded_memo: dict[int, int] = {}
         self._rendered_lock = threading.Lock()
@@ -89,16 +317,51 @@ class GeneratedSessions:
         digest = hashlib.blake2b(b"duration", key=self._key, digest_size=4).digest()
         return 45 + int.from_bytes(digest, "big") % 1455  # 45 s to 25 min
 
+    # --- draws -------------------------------------------------------------------------------
+    def _words(self, stream: int, first: int, count: int) -> np.ndarray:
+        """``count`` raw words of a stream from word ``first`` (a multiple of 4: one counter step)."""
+        bits = np.random.Philox(key=self._philox_key, counter=(first // 4) | (stream << 192))
+        return bits.random_raw(count)
+
+    def placements(self, lo: int, hi: int) -> Placements:
+        """Placements of sessions ``[lo, hi)``: a few array operations for any number."""
+        words = self._words(PLACEMENTS, lo * PLACEMENT_WORDS, (hi - lo) * PLACEMENT_WORDS).reshape(-1, 4)
+        start, count, span = self.spec.start_ms, self.spec.count, self._span
+        index = np.arange(lo, hi + 1, dtype=np.int64)
+        # slot bounds start + i * span // count without overflow: span < 2**43 ms, i < 2**24
+        bounds = start + (index * span) // count
+        width = (bounds[1:] - bounds[:-1]).astype(np.uint64)
+        loaded = bounds[:-1] + (words[:, 0] % width).astype(np.int64)
+        ready = -(-loaded // 1000) + ((_u16(words[:, 1], 0) * 3) >> 16)
+        pools = self.pools
+        if count > self.shape_count:
+            shape = (_u32(words[:, 3], True) * self.shape_count) >> 32
+        else:
+            shape = index[:-1]
+        return Placements(
+            lo=lo, loaded_ms=loaded, ready_s=ready, play_s=ready + ((_u16(words[:, 1], 1) * 4) >> 16),
+            ended_extra_ms=(_u16(words[:, 1], 2) * 15000) >> 16,
+            location=(_u16(words[:, 1], 3) * len(pools.locations)) >> 16,
+            null_city=_u16(words[:, 2], 0) < NULL_CITY,
+            referrer=(_u16(words[:, 2], 1) * len(pools.referrers)) >> 16,
+            platform=(_u16(words[:, 2], 2) * len(pools.platforms)) >> 16, shape=shape)
+
+    def placements_chunked(self) -> list[Placements]:
+        """Every session's placement, ``CHUNK`` sessions at a time (bounded transient memory)."""
+        n = self.spec.count
+        return [self.placements(lo, min(n, lo + CHUNK)) for lo in range(0, n, CHUNK)]
+
+    def shapes(self) -> Shapes:
+        """The source's shapes, simulated once at first use (one vectorised pass, all of them)."""
+        with self._shapes_lock:
+            if self._shapes is None:
+                count, w = self.shape_count, self._shape_words
+                words = self._words(SHAPE_DRAWS, 0, count * w).reshape(count, w)[:, :2 + self._slots]
+                lo, hi = self.spec.events
+                self._shapes = simulate(words, lo, hi, self.duration, self.kind == "live")
+            return self._shapes
+
     # --- ordering --------------------------------------------------------------------------
-    def _digest(self, i: int) -> bytes:
-        return hashlib.blake2b(i.to_bytes(8, "big"), key=self._key, digest_size=40).digest()
-
-    def _loaded(self, i: int, digest: bytes) -> int:
-        start, count = self.spec.start_ms, self.spec.count
-        slot_start = start + i * self._span // count
-        width = start + (i + 1) * self._span // count - slot_start
-        return slot_start + int.from_bytes(digest[:8], "big") % width
-
     def loaded_ms(self, i: int) -> int:
         """``loadedAt`` of session ``i`` in epoch ms (strictly increasing in ``i``).
 
@@ -107,7 +370,7 @@ class GeneratedSessions:
         """
         loaded = self._loaded_memo.get(i)
         if loaded is None:
-            loaded = self._loaded(i, self._digest(i))
+            loaded = int(self.placements(i, i + 1).loaded_ms[0])
             if len(self._loaded_memo) >= LOADED_MEMO_SIZE:
                 self._loaded_memo.clear()
             self._loaded_memo[i] = loaded
@@ -130,65 +393,58 @@ class GeneratedSessions:
         return lo, hi
 
     # --- metadata --------------------------------------------------------------------------
-    def _meta_picks(self, i: int) -> bytes:
-        size = max(1, 2 * len(self._meta_choices))
-        return hashlib.blake2b(b"m" + i.to_bytes(8, "big"), key=self._key, digest_size=size).digest()
+    def _meta_picks(self, i: int) -> list[int]:
+        return self._meta_block(i, i + 1)[0].tolist()
+
+    def _meta_block(self, lo: int, hi: int) -> np.ndarray:
+        """Value index per session of ``[lo, hi)`` and metadata key (one row per session)."""
+        w = self._meta_words
+        words = self._words(METADATA, lo * w, (hi - lo) * w).reshape(hi - lo, w)
+        sizes = np.array([len(v) for v in self._meta_choices], dtype=np.int64)
+        return (_u32(words[:, :len(sizes)], True) * sizes) >> 32
 
     def metadata(self, i: int) -> list[dict[str, str]]:
         """The session's ``metadata``: one value per configured key, in the scenario's order."""
         if not self._meta_choices:
             return []
         picks = self._meta_picks(i)
-        return [{"key": key, "value": values[int.from_bytes(picks[2 * j:2 * j + 2], "big") % len(values)]}
-                for j, (key, values) in enumerate(self.spec.metadata)]
+        return [{"key": key, "value": values[picks[j]]} for j, (key, values) in enumerate(self.spec.metadata)]
 
-    def matching(self, lo: int, hi: int, wanted: dict[str, str]) -> array:
-        """Indexes in ``[lo, hi)`` whose metadata holds every wanted pair (a scan, O(hi - lo))."""
+    def matching(self, lo: int, hi: int, wanted: dict[str, str]) -> Sequence[int]:
+        """Indexes in ``[lo, hi)`` whose metadata holds every wanted pair (array operations over
+        the range, ``CHUNK`` sessions at a time), as Python ints."""
         positions = {key: j for j, (key, _) in enumerate(self.spec.metadata)}
         tests = []
         for key, value in wanted.items():
             j = positions.get(key)
             values = self.spec.metadata[j][1] if j is not None else ()
             if value not in values:
-                return array("L")
-            tests.append((2 * j, len(values), values.index(value)))
-        out = array("L")
+                return array("q")
+            tests.append((j, values.index(value)))
         if not tests:
-            out.extend(range(lo, hi))
-            return out
-        for i in range(lo, hi):
-            picks = self._meta_picks(i)
-            if all(int.from_bytes(picks[b:b + 2], "big") % n == v for b, n, v in tests):
-                out.append(i)
-        return out
+            return range(lo, hi)
+        found = array("q")
+        for start in range(lo, hi, CHUNK):
+            end = min(hi, start + CHUNK)
+            picks = self._meta_block(start, end)
+            keep = np.ones(end - start, dtype=bool)
+            for j, v in tests:
+                keep &= picks[:, j] == v
+            found.frombytes((start + np.flatnonzero(keep)).astype(np.int64).tobytes())
+        return found
 
     # --- one session -----------------------------------------------------------------------
     def plan(self, i: int) -> Plan:
-        """Draw what the listing shows about session ``i``."""
-        return self._plan(i, self._digest(i))
-
-    def _plan(self, i: int, digest: bytes) -> Plan:
-        loaded = self._loaded(i, digest)
-        rnd = _Random(int.from_bytes(digest[8:24], "big")).random
-        lo, hi = self.spec.events
-        n_events = lo + int(rnd() * (hi - lo + 1))
-        if self.kind == "live":
-            watch = 20 + int(rnd() ** 2 * 5400)
-        else:
-            played = max(1, round(self.duration * rnd() ** 0.5))
-            watch = played + int(rnd() * 0.25 * played)
-        ready = -(-loaded // 1000) + int(rnd() * 3)
-        play = ready + int(rnd() * 4)
-        ended = (play + watch) * 1000 + int(rnd() * 15000)
-        pools = self.pools
-        return Plan(
-            loaded_ms=loaded, ready_s=ready, play_s=play, watch_s=watch, ended_ms=ended,
-            n_events=n_events,
-            location=int(rnd() * len(pools.locations)),
-            null_city=rnd() < NULL_CITY_RATE,
-            referrer=int(rnd() * len(pools.referrers)),
-            platform=int(rnd() * len(pools.platforms)),
-        )
+        """What the listing shows about session ``i``."""
+        p = self.placements(i, i + 1)
+        shapes = self.shapes()
+        shape = int(p.shape[0])
+        play, watch = int(p.play_s[0]), int(shapes.watch[shape])
+        return Plan(loaded_ms=int(p.loaded_ms[0]), ready_s=int(p.ready_s[0]), play_s=play, watch_s=watch,
+                    ended_ms=(play + watch) * 1000 + int(p.ended_extra_ms[0]),
+                    n_events=int(shapes.n_events[shape]), location=int(p.location[0]),
+                    null_city=bool(p.null_city[0]), referrer=int(p.referrer[0]), platform=int(p.platform[0]),
+                    shape=shape)
 
     def render(self, i: int) -> dict:
         """Session ``i`` in the vendor's JSON shape (live streams: no metadata, no nulls)."""
@@ -231,62 +487,20 @@ class GeneratedSessions:
         return player_events(self.replay(i)[1])
 
     def replay(self, i: int) -> tuple[Plan, list[tuple]]:
-        """Session ``i``'s plan and its ``player_moves``, without rendering (the listings render
-        them: ``events``; the /data/* columns replay a million sessions this way)."""
-        digest = self._digest(i)
-        p = self._plan(i, digest)
-        rnd = _Random(int.from_bytes(digest[24:40], "big")).random
-        times = sorted([p.play_s + int(rnd() * (p.watch_s + 1)) for _ in range(max(0, p.n_events - 2))])
-        # a live viewer can only move within what was streamed while watching
-        duration = max(1, p.watch_s) if self.kind == "live" else self.duration
-        return p, player_moves(p.ready_s, p.play_s, times, p.n_events, duration, rnd)
-
-
-def player_moves(ready: int, play: int, times: list[int], n: int, duration: int, rnd) -> list[tuple]:
-    """A plausible player run as ``(type, second, at)`` and ``(type, second, from, to)`` tuples:
-    ready, play, then pauses/resumes/seeks, ``end`` at the end.
-
-    Positions advance with the wall clock only while playing and never pass ``duration``;
-    after ``end`` the viewer may replay from 0. All positions are integer seconds. The /data/*
-    columns (columns.py) read these tuples directly; the listings render them (``player_events``).
-    """
-    out: list[tuple] = [("ready", ready, 0)]
-    if n >= 2:
-        out.append(("play", play, 0))
-    state, pos, last = "playing", 0, play
-    for t in times:
-        if state == "playing":
-            pos = min(duration, pos + t - last)
-        last = t
-        r = rnd()
-        if state == "playing" and pos >= duration:
-            out.append(("end", t, duration))
-            state = "ended"
-        elif state == "ended":
-            out.append(("play", t, 0))
-            state, pos = "playing", 0
-        elif state == "playing" and r < 0.6:
-            out.append(("pause", t, pos))
-            state = "paused"
-        elif state == "paused" and r < 0.85:
-            out.append(("resume", t, pos))
-            state = "playing"
-        elif pos < duration - 1 and (r < 0.93 or pos == 0):
-            to = pos + 1 + int(rnd() * (duration - 1 - pos) * 0.5)
-            out.append(("seek.forward", t, pos, to))
-            pos = to
-        elif pos > 0:
-            to = int(rnd() * pos)
-            out.append(("seek.backward", t, pos, to))
-            pos = to
-        else:
-            out.append(("pause", t, pos))
-            state = "paused"
-    return out
+        """Session ``i``'s plan and its moves as ``(type, second, at)`` / ``(type, second, from,
+        to)`` tuples: ready, play, then its shape's moves at its play second."""
+        p = self.plan(i)
+        out: list[tuple] = [("ready", p.ready_s, 0)]
+        if p.n_events >= 2:
+            out.append(("play", p.play_s, 0))
+        for kind, dt, at, to in self.shapes().moves.of(p.shape):
+            second = p.play_s + dt
+            out.append((MOVES[kind], second, at) if to < 0 else (MOVES[kind], second, at, to))
+        return p, out
 
 
 def player_events(moves: list[tuple]) -> list[dict]:
-    """``player_moves`` in the vendor's JSON shape."""
+    """Moves in the vendor's JSON shape."""
     out = []
     for move in moves:
         if len(move) == 3:
