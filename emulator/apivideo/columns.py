@@ -1,35 +1,34 @@
 """The /data/* facts of a source's generated sessions, column-wise: no Python object per session.
 
-A source with a million generated sessions is replayed once (``GeneratedSessions.replay``: the
-generator's own draws, nothing rendered) into flat ``array`` columns: per session its ``loadedAt``,
-impression time, first playing instant and dimension codes; per countable thing (start, play,
-end, view-N, and the later hours and days each play reaches) a sorted column of instants beside the
-session it belongs to; and the playing intervals sorted by start. A window is then two binary
-searches per thing, a filter a mask over sessions (``bytes.translate``), and the concurrent-viewer
-figures of every whole hour are pre-summed once per selection (``Hours``). Everything is kept in
-the prepared data's memo (immutable, shared by tenants). Instants of generated events are whole
-seconds, so event columns hold seconds from ``origin`` (4 bytes); ``loadedAt`` keeps milliseconds.
+A source's generated sessions (up to millions) are never objects here: their placements and
+shapes (generate.py) become flat numpy columns: per session its ``loadedAt``, impression time,
+first playing instant, viewer and dimension codes; per countable thing (start, play, end, view-N,
+and the later hours and days each play reaches) a sorted column of instants beside the session it
+belongs to; and the playing intervals sorted by start. A window is then two binary searches per
+thing, a filter a boolean mask over sessions, a breakdown one pass per value, and the
+concurrent-viewer figures of every whole hour are pre-summed once per selection (``Hours``).
+Everything is kept in the prepared data's memo (immutable, shared by tenants). Instants of
+generated events are whole seconds, so event columns hold int32 seconds from ``origin``;
+``loadedAt`` keeps int64 milliseconds. Every number leaving this module is a Python int.
 
 The numbers are those of ``facts.build`` over the same sessions (tests/apivideo/test_data_columns.py).
 """
 from __future__ import annotations
 
-import bisect
 import ctypes
 import threading
-from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress
 
 import numpy as np
 
 from . import dimensions as dims
 from .constants import DAY_MS, LIVE
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
-from .hours import Hours, day_intervals, day_viewer_intervals, hours_of
-from .generate import Ragged
+from .generate import Plan, Ragged
+from .hours import Hours, day_intervals, day_viewer_intervals
+from .hours import hours_of as _hours_by_day
 from .models import Prepared, Source
 
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
@@ -40,54 +39,64 @@ SELECTIONS = 16  # filtered selections kept per source
 KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "into-hour", "into-day")
 
 
+def search(column: np.ndarray, value: int, right: bool = False) -> int:
+    """``bisect.bisect_left`` (``bisect_right`` with ``right``) on a sorted column, as an int."""
+    return int(np.searchsorted(column, value, side="right" if right else "left"))
+
+
 @dataclass(frozen=True)
 class Profile:
-    """What a generated session's pool picks mean in /data/* terms (per source: live differs)."""
+    """What a generated session's pool picks mean in /data/* terms (per source: live differs).
 
-    codes: dict[str, tuple[bytes, tuple[str, ...]]]  # field -> (code per pick, names)
-    viewers: Callable[[int], str]
+    A viewer is what a session carries of user agent and address (facts.viewer_key): pools repeat
+    one (a device vendor is not part of it), so a viewer is a class of platforms and a class of
+    places (location and whether its city is shown), numbered here once per source.
+    """
+
+    codes: dict[str, tuple[np.ndarray, tuple[str, ...]]]  # field -> (uint8 code per pick, names)
+    platform_class: np.ndarray  # per platform
+    place_class: np.ndarray  # per location * 2 + null city
+    platform_parts: tuple[tuple, ...]  # per platform class: device type and model, OS and version, browser and version
+    place_parts: tuple[tuple, ...]  # per place class: country, city
+
+    def viewer(self, platform: int, location: int, null_city: bool) -> str:
+        return self.viewer_of(int(self.platform_class[platform]), int(self.place_class[location * 2 + null_city]))
+
+    def viewer_of(self, platform_class: int, place_class: int) -> str:
+        return viewer_key(*self.platform_parts[platform_class], *self.place_parts[place_class])
 
 
-def _coder() -> tuple[list[str], Callable[[str], int]]:
-    names: list[str] = []
-    index: dict[str, int] = {}
-
-    def code(name: str) -> int:
-        if name not in index:
-            index[name] = len(names)
-            names.append(name)
-        return index[name]
-    return names, code
+def _coded(values: Sequence) -> tuple[np.ndarray, tuple]:
+    """A code per value (first seen, first code) and the distinct values."""
+    index: dict = {}
+    codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+    return codes, tuple(index)
 
 
 def profile(source: Source) -> Profile:
     """Code tables of a source's pools: location -> country, continent; platform -> device, OS,
-    browser; referrer -> referrer; (platform, location, null city) -> viewer."""
+    browser; referrer -> referrer; platform and place -> viewer."""
     gen = source.generated
     assert gen is not None
     pools, live = gen.pools, source.kind == LIVE
-    out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+    out: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
     for name, values in (("country", [dims.country_code(c) for c, _ in pools.locations]),
                          ("device_type", [dims.device_type(p.device[0]) for p in pools.platforms]),
                          ("operating_system", [dims.operating_system(p.os[0]) for p in pools.platforms]),
                          ("browser", [dims.browser(p.client[1]) for p in pools.platforms]),
                          ("referrer", [referrer_value(r.url) for r in pools.referrers])):
-        names, code = _coder()
-        out[name] = (bytes(code(v) for v in values), tuple(names))
-    names, code = _coder()
-    country_names = out["country"][1]
-    out["continent"] = (bytes(code(dims.continent(country_names[c])) for c in out["country"][0]), tuple(names))
-    missing = "unknown" if live else None
-
-    def viewer(key: int) -> str:
-        rest, null_city = divmod(key, 2)
-        platform, location = divmod(rest, len(pools.locations))
-        p, (country, city) = pools.platforms[platform], pools.locations[location]
-        return viewer_key(p.device[0], p.device[2], p.os[0], p.os[2], p.client[1], p.client[2], country,
-                          missing if null_city else city)
+        out[name] = _coded(values)
+    country_codes, country_names = out["country"]
+    out["continent"] = _coded([dims.continent(country_names[c]) for c in country_codes])
     if any(len(names) > 255 for _, names in out.values()):
         raise ValueError("a dimension with more than 255 values cannot be coded in a byte")
-    return Profile(out, viewer)
+    missing = "unknown" if live else None
+    platform_class, platform_parts = _coded([(p.device[0], p.device[2], p.os[0], p.os[2], p.client[1], p.client[2])
+                                             for p in pools.platforms])
+    place_class, place_parts = _coded([(country, missing if null else city) for country, city in pools.locations
+                                       for null in (False, True)])
+    return Profile({k: (codes.astype(np.uint8), names) for k, (codes, names) in out.items()},
+                   platform_class, place_class, platform_parts, place_parts)
 
 
 # --- one session, replayed -------------------------------------------------------------------
@@ -137,13 +146,18 @@ def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:
     """Session ``i``'s facts from a replay: equal to ``facts.build`` over its rendered body."""
     gen = source.generated
     assert gen is not None
-    p, moves = gen.replay(i)
-    ready, runs, ends, playing, last = _derive(moves)
+    return _facts_of(source, prof, i, gen.plan(i))
+
+
+def _facts_of(source: Source, prof: Profile, i: int, p: Plan) -> SessionFacts:
+    gen = source.generated
+    assert gen is not None
+    ready, runs, ends, playing, last = _derive(gen.moves(p))
     codes = prof.codes
     pick = {"country": p.location, "continent": p.location, "device_type": p.platform,
             "operating_system": p.platform, "browser": p.platform, "referrer": p.referrer}
     values = {name: codes[name][1][codes[name][0][pick[name]]] for name in CODED}
-    viewer = prof.viewers((p.platform * len(gen.pools.locations) + p.location) * 2 + p.null_city)
+    viewer = prof.viewer(p.platform, p.location, p.null_city)
     plays = tuple(PlayRun(r[0] * 1000, tuple(t * 1000 for t in r)) for r in runs)
     return SessionFacts(
         session_id=gen.session_id(i), media_id=source.id, media_type=media_type(source.kind),
@@ -156,17 +170,10 @@ def session_facts(source: Source, prof: Profile, i: int) -> SessionFacts:
 
 
 # --- the columns of a whole source ----------------------------------------------------------------
-def _to_array(typecode: str, values: np.ndarray) -> array:
-    """A numpy column as an ``array`` of that type (one C-level copy)."""
-    out = array(typecode)
-    out.frombytes(values.astype(np.dtype(typecode)).tobytes())
-    return out
-
-
-def _sorted_pairs(instants: np.ndarray, sessions: np.ndarray, width: int) -> tuple[array, array]:
+def _sorted_pairs(instants: np.ndarray, sessions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Instants (seconds from origin) and their sessions, sorted by instant then session."""
     keys = np.sort(instants.astype(np.int64) << width | sessions)
-    return _to_array("i", keys >> width), _to_array("I", keys & ((1 << width) - 1))
+    return (keys >> width).astype(np.int32), (keys & ((1 << width) - 1)).astype(np.int32)
 
 
 def _plays(runs: Ragged) -> Ragged:
@@ -176,7 +183,7 @@ def _plays(runs: Ragged) -> Ragged:
     return Ragged(flagged_before[runs.ptr], (t[flag],))
 
 
-def _touches(play: np.ndarray, sessions: np.ndarray, shapes: np.ndarray, runs: Ragged,
+def _touches(play: np.ndarray, shapes: np.ndarray, runs: Ragged,
              last: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(seconds, sessions) of the first event of a play in every later hour, and day, it reaches:
     only the sessions whose moves cross an hour are looked at event by event."""
@@ -187,8 +194,26 @@ def _touches(play: np.ndarray, sessions: np.ndarray, shapes: np.ndarray, runs: R
     prev = np.concatenate([t[:1], t[:-1]])
     hour = ~flag[pos] & (t // 3600 != prev // 3600)  # a run's first event is its play: never counted
     day = hour & (t // 86400 != prev // 86400)
-    who = sessions[crossing][owner]
+    who = crossing[owner]
     return (t[hour], who[hour]), (t[day], who[day])
+
+
+def _intervals(rel: np.ndarray, shapes: np.ndarray, playing: Ragged, width: int) -> tuple[np.ndarray, ...]:
+    """Every session's playing intervals ``(a, b, session)`` sorted by start then session: one sort
+    of packed keys (start, session, interval number) where they fit in 63 bits."""
+    owner, pos = playing.gather(shapes)
+    ia, ib = playing.values
+    a = rel[owner] + ia[pos]
+    starts = playing.ptr[shapes]
+    nth = pos - starts[owner]
+    nth_bits = max(1, int(nth.max()).bit_length()) if len(nth) else 1
+    if len(a) and int(a.max()).bit_length() + width + nth_bits <= 63:
+        keys = np.sort((a << width | owner) << nth_bits | nth)
+        who = (keys >> nth_bits) & ((1 << width) - 1)
+        at = starts[who] + (keys & ((1 << nth_bits) - 1))
+        return (keys >> (width + nth_bits)).astype(np.int32), (rel[who] + ib[at]).astype(np.int32), who.astype(np.int32)
+    order = np.argsort(a << width | owner)
+    return a[order].astype(np.int32), (rel[owner] + ib[pos])[order].astype(np.int32), owner[order].astype(np.int32)
 
 
 class SourceColumns:
@@ -198,22 +223,23 @@ class SourceColumns:
         gen = source.generated
         assert gen is not None
         self.source = source
-        self.profile = profile(source)
+        self.profile = prof = profile(source)
         origin = self.origin_s = gen.spec.start_ms // 1000 - 1
         n = self.n = len(gen)
         width = self.width = max(1, n.bit_length())
         shapes = gen.shapes()
         parts = gen.placements_chunked()
-
-        def joined(name: str) -> np.ndarray:
-            return np.concatenate([getattr(p, name) for p in parts])
-        loaded, ready, play, sh = joined("loaded_ms"), joined("ready_s"), joined("play_s"), joined("shape")
-        location, platform, referrer = joined("location"), joined("platform"), joined("referrer")
-        null_city = joined("null_city")
+        names = ("loaded_ms", "ready_s", "play_s", "shape", "location", "platform", "referrer", "null_city")
+        whole = {name: np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+                 for name in names}
         del parts
+        loaded, ready, play, sh = whole["loaded_ms"], whole["ready_s"], whole["play_s"], whole["shape"]
+        location, platform, referrer = whole["location"], whole["platform"], whole["referrer"]
+        null_city = whole.pop("null_city").astype(np.int64)
+        del whole
         index = np.arange(n, dtype=np.int64)
-        self.loaded = _to_array("q", loaded)
-        self.imp = _to_array("i", np.maximum(0, ready * 1000 - loaded))  # every session is ready
+        self.loaded = loaded
+        self.imp = np.maximum(0, ready * 1000 - loaded)  # every generated session is ready
         has_play = shapes.n_events[sh] >= 2
         last = np.where(has_play, play + shapes.last[sh], ready)
         self.max_span_ms = int(np.max(np.maximum(loaded, last * 1000) - loaded)) if n else 0
@@ -227,42 +253,35 @@ class SourceColumns:
             offset = shapes.views[sh, k]
             seen = offset >= 0
             kinds[f"view{seconds}"] = (rel[seen] + offset[seen], index[seen])
-        hour, day = _touches(play, index, sh, shapes.runs, shapes.last)
+        hour, day = _touches(play, sh, shapes.runs, shapes.last)
         kinds["into-hour"] = (hour[0] - origin, hour[1])
         kinds["into-day"] = (day[0] - origin, day[1])
         self.kinds = {name: _sorted_pairs(*kinds[name], width) for name in KINDS}
         del kinds
 
-        # playing intervals by start (then session)
-        owner, pos = shapes.playing.gather(sh)
+        self.intervals = _intervals(rel, sh, shapes.playing, width)
         ia, ib = shapes.playing.values
-        starts = rel[owner] + ia[pos]
-        order = np.argsort(starts << width | owner)
-        self.intervals = (_to_array("i", starts[order]), _to_array("i", (rel[owner] + ib[pos])[order]),
-                          _to_array("I", owner[order]))
         self.max_len_s = int(np.max(ib - ia)) if len(ia) else 0
         first = np.full(n, -1, dtype=np.int64)
-        counts = np.diff(shapes.playing.ptr)[sh]
-        played = counts > 0
+        played = np.diff(shapes.playing.ptr)[sh] > 0
         first[played] = rel[played] + ia[shapes.playing.ptr[sh[played]]]
-        self.first_playing = _to_array("i", first)
-        del owner, pos, starts, order
+        self.first_playing = first.astype(np.int32)
 
-        # pools repeat a viewer (a device vendor is not part of it): one code per viewer name
-        keys = (platform * len(gen.pools.locations) + location) * 2 + null_city
-        present, inverse = np.unique(keys, return_inverse=True)
-        names_seen: dict[str, int] = {}
-        code_of_key = np.array([names_seen.setdefault(self.profile.viewers(int(k)), len(names_seen))
-                                for k in present], dtype=np.int64)
-        self.viewer = _to_array("I", code_of_key[inverse])
-        self.viewer_names = tuple(names_seen)
+        # viewers: a code per (platform class, place class) present, its name made when asked
+        places = int(prof.place_class.max()) + 1 if len(prof.place_class) else 1
+        key = prof.platform_class[platform] * places + prof.place_class[location * 2 + null_city]
+        present = np.flatnonzero(np.bincount(key, minlength=1))
+        code_of = np.zeros(int(key.max()) + 1 if n else 1, dtype=np.int32)
+        code_of[present] = np.arange(len(present), dtype=np.int32)
+        self.viewer = code_of[key]
+        self._viewer_keys = [divmod(int(k), places) for k in present]
+        self._viewer_names: dict[int, str] = {}
         picks = {"location": location, "platform": platform, "referrer": referrer}
-        self.codes: dict[str, bytes] = {}
+        self.codes: dict[str, np.ndarray] = {}
         for name in CODED:
             column = picks["location" if name in ("country", "continent") else
                            "referrer" if name == "referrer" else "platform"]
-            table = np.frombuffer(self.profile.codes[name][0], dtype=np.uint8)
-            self.codes[name] = table[column].tobytes()
+            self.codes[name] = prof.codes[name][0][column]
         _return_free_memory()
         self.all = Cols(self, None)
         self._selections: OrderedDict[tuple, Cols] = OrderedDict()
@@ -275,8 +294,10 @@ class SourceColumns:
             if coded in self._selections:
                 self._selections.move_to_end(coded)
                 return self._selections[coded]
-        keep = and_masks([self.mask(name, wanted) for name, wanted in coded], self.n)
-        chosen = self.all if keep.count(0) == 0 else Cols(self, keep)
+        keep = np.ones(self.n, dtype=bool)
+        for name, wanted in coded:
+            keep &= self.mask(name, wanted)
+        chosen = self.all if keep.all() else Cols(self, keep)
         with self._selections_lock:
             chosen = self._selections.setdefault(coded, chosen)
             while len(self._selections) > SELECTIONS:
@@ -284,30 +305,27 @@ class SourceColumns:
         return chosen
 
     def viewer_name(self, code: int) -> str:
-        return self.viewer_names[code]
+        """The viewer's name (facts.viewer_key), to meet other sources' and beacons' viewers."""
+        name = self._viewer_names.get(code)
+        if name is None:
+            name = self._viewer_names[code] = self.profile.viewer_of(*self._viewer_keys[code])
+        return name
 
-    def mask(self, field_name: str, wanted: frozenset[str]) -> bytes:
-        """1 per session whose ``field_name`` value is one of ``wanted``."""
+    def mask(self, field_name: str, wanted: frozenset[str]) -> np.ndarray:
+        """True per session whose ``field_name`` value is one of ``wanted``."""
         names = self.profile.codes[field_name][1]
-        table = bytes(1 if name in wanted else 0 for name in names).ljust(256, b"\0")
-        return self.codes[field_name].translate(table)
+        table = np.array([name in wanted for name in names] + [False], dtype=bool)
+        return table[self.codes[field_name]]
 
     def facts(self, lo: int, hi: int) -> list[SessionFacts]:
         """Sessions ``[lo, hi)`` as objects (replayed): the exact path for a window's edges."""
-        return [session_facts(self.source, self.profile, i) for i in range(lo, hi)]
+        gen = self.source.generated
+        assert gen is not None
+        return [_facts_of(self.source, self.profile, lo + k, p) for k, p in enumerate(gen.plans(lo, hi))]
 
     def around(self, start_ms: int, end_ms: int) -> tuple[int, int]:
         """Indexes of the sessions that may have something in ``[start_ms, end_ms)``."""
-        return (bisect.bisect_left(self.loaded, start_ms - self.max_span_ms),
-                bisect.bisect_left(self.loaded, end_ms))
-
-
-def and_masks(masks: Sequence[bytes], n: int) -> bytes:
-    """The sessions kept by every mask (each 0 / 1 per session)."""
-    value = int.from_bytes(masks[0], "little")
-    for m in masks[1:]:
-        value &= int.from_bytes(m, "little")
-    return value.to_bytes(n, "little")
+        return search(self.loaded, start_ms - self.max_span_ms), search(self.loaded, end_ms)
 
 
 # --- a selection of sessions ---------------------------------------------------------------------------
@@ -316,7 +334,8 @@ class Cols:
     """Some sessions of a source (all, or those a mask keeps): each column computed at first use."""
 
     base: SourceColumns
-    mask: bytes | None  # 1 per session kept; None: every session (or, in a partition, made when asked)
+    mask: np.ndarray | None  # True per session kept; None: every session (or, in a partition, made when asked)
+    via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
     _parts: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -325,11 +344,8 @@ class Cols:
             if name in self._parts:
                 return self._parts[name]
         value = compute()
-        _return_free_memory()  # once per part: its transient lists freed
         with self._lock:
             return self._parts.setdefault(name, value)
-
-    via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
 
     @property
     def every(self) -> bool:
@@ -337,30 +353,29 @@ class Cols:
         return self.mask is None and self.via is None
 
     @property
-    def keep(self) -> bytes | None:
-        """1 per session kept (None: every session); a partition's value makes its mask when first
-        asked (a breakdown's values mostly need only the parts cut from their parent)."""
+    def keep(self) -> np.ndarray | None:
+        """True per session kept (None: every session); a partition's value makes its mask when
+        first asked (a breakdown's values mostly need only the parts cut from their parent)."""
         if self.mask is None and self.via is not None:
             parent, field_name, code = self.via
-            keep = self.base.codes[field_name].translate(bytes(1 if v == code else 0 for v in range(256)))
-            self.mask = keep if parent.keep is None else and_masks((parent.keep, keep), self.base.n)
+            keep = self.base.codes[field_name] == code
+            self.mask = keep if parent.keep is None else keep & parent.keep
         return self.mask
 
     def _select(self, name: str, fetch: Callable[[Cols], tuple]) -> tuple:
         """Part ``name`` (arrays, sessions last) of the kept sessions, from the parent's when this is
-        one value of a partition (one C-level pass per value over the parent's session codes)."""
+        one value of a partition (one pass per value over the parent's session codes)."""
         def compute() -> tuple:
             if self.via is not None:
                 parent, field_name, code = self.via
                 columns = fetch(parent)
-                codes = parent._part(f"codes:{field_name}:{name}", lambda: bytes(
-                    map(self.base.codes[field_name].__getitem__, columns[-1])))
-                chosen = codes.translate(bytes(1 if v == code else 0 for v in range(256)))  # type: ignore[union-attr]
+                codes = parent._part(f"codes:{field_name}:{name}", lambda: self.base.codes[field_name][columns[-1]])
+                chosen = codes == code
             else:
                 assert self.keep is not None
                 columns = fetch(self.base.all)
-                chosen = bytes(map(self.keep.__getitem__, columns[-1]))
-            return tuple(array(c.typecode, compress(c, chosen)) for c in columns)
+                chosen = self.keep[columns[-1]]
+            return tuple(c[chosen] for c in columns)
         return self._part(name, compute)  # type: ignore[return-value]
 
     def partition(self, field_name: str) -> dict[str, Cols]:
@@ -373,51 +388,48 @@ class Cols:
 
         def compute() -> dict[str, Cols]:
             codes, names = self.base.codes[field_name], self.base.profile.codes[field_name][1]
-            present = sorted(set(codes if self.keep is None else compress(codes, self.keep)))
-            out = {}
-            for code in present:
-                out[names[code]] = Cols(self.base, None, via=(self, field_name, code))
-            return out
+            counted = np.bincount(codes if self.keep is None else codes[self.keep], minlength=len(names))
+            return {names[code]: Cols(self.base, None, via=(self, field_name, int(code)))
+                    for code in np.flatnonzero(counted)}
         return self._part(f"partition:{field_name}", compute)  # type: ignore[return-value]
 
     # sessions, by loadedAt -------------------------------------------------------------------
-    def members(self) -> array:
+    def members(self) -> np.ndarray:
         """Indexes of the sessions kept, ascending (so by ``loadedAt``)."""
-        def compute() -> array:
+        def compute() -> np.ndarray:
             assert self.keep is not None
-            return array("I", compress(range(self.base.n), self.keep))
+            return np.flatnonzero(self.keep)
         return self._part("members", compute)  # type: ignore[return-value]
 
-    def loaded(self) -> array:
+    def loaded(self) -> np.ndarray:
         if self.every:
             return self.base.loaded
-        return self._part("loaded", lambda: array("q", map(self.base.loaded.__getitem__, self.members())))
+        return self._part("loaded", lambda: self.base.loaded[self.members()])  # type: ignore[return-value]
 
-    def impressions(self) -> tuple[array, array]:
+    def impressions(self) -> tuple[np.ndarray, np.ndarray]:
         """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
-        def compute() -> tuple[array, array]:
-            imp = self.base.imp if self.every else map(self.base.imp.__getitem__, self.members())
-            values = list(imp)
-            return (array("q", accumulate((max(0, v) for v in values), initial=0)),
-                    array("q", accumulate((v >= 0 for v in values), initial=0)))
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            imp = self.base.imp if self.every else self.base.imp[self.members()]
+            return (np.concatenate([[0], np.cumsum(np.maximum(0, imp))]),
+                    np.concatenate([[0], np.cumsum(imp >= 0)]))
         return self._part("impressions", compute)  # type: ignore[return-value]
 
-    def first_playing(self) -> array:
+    def first_playing(self) -> np.ndarray:
         """Sorted first playing instants (seconds from origin) of the sessions that played."""
-        def compute() -> array:
+        def compute() -> np.ndarray:
             column = self.base.first_playing
-            values = column if self.every else map(column.__getitem__, self.members())
-            return array("i", sorted(v for v in values if v >= 0))
+            values = column if self.every else column[self.members()]
+            return np.sort(values[values >= 0])
         return self._part("first_playing", compute)  # type: ignore[return-value]
 
     # countable things -------------------------------------------------------------------------------
-    def kind(self, name: str) -> tuple[array, array]:
+    def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
         if self.every:
             return self.base.kinds[name]
         return self._select(name, lambda c: c.kind(name))  # type: ignore[return-value]
 
-    def intervals(self) -> tuple[array, array, array]:
+    def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.every:
             return self.base.intervals
         return self._select("intervals", lambda c: c.intervals())  # type: ignore[return-value]
@@ -428,50 +440,54 @@ class Cols:
         a, b, sessions = self.intervals()
         base = self.base
         origin = base.origin_s
-        lo = bisect.bisect_left(a, start_ms // 1000 - origin - base.max_len_s)
-        hi = bisect.bisect_left(a, -(-end_ms // 1000) - origin)
-        floor = start_ms // 1000 - origin
-        viewer = base.viewer
-        out = []
-        for j in range(lo, hi):
-            y = b[j]
-            if y > floor:
-                who = viewer[sessions[j]]
-                out.append((max((a[j] + origin) * 1000, start_ms), min((y + origin) * 1000, end_ms),
-                            base.viewer_name(who) if named else who))
-        return out
+        lo = search(a, start_ms // 1000 - origin - base.max_len_s)
+        hi = search(a, -(-end_ms // 1000) - origin)
+        ends = b[lo:hi]
+        live = ends > start_ms // 1000 - origin
+        starts = (a[lo:hi][live].astype(np.int64) + origin) * 1000
+        stops = (ends[live].astype(np.int64) + origin) * 1000
+        who = base.viewer[sessions[lo:hi][live]].tolist()
+        if named:
+            who = [base.viewer_name(w) for w in who]
+        return list(zip(np.maximum(starts, start_ms).tolist(), np.minimum(stops, end_ms).tolist(), who))
 
     def hours(self, unique: bool) -> Hours:
         """``Hours`` of this selection, computed once (``unique``: each viewer's intervals merged)."""
         def compute() -> Hours:
             a, b, sessions = self.intervals()
             base = self.base
-            if unique:
-                viewers = array("I", map(base.viewer.__getitem__, sessions))
-                return hours_of(a, b, base.origin_s,
-                              lambda d0, d1: day_viewer_intervals(a, b, viewers, d0, d1, base.max_len_s))
-            return hours_of(a, b, base.origin_s, lambda d0, d1: day_intervals(a, b, d0, d1, base.max_len_s))
+            return hours_of(a.astype(np.int64), b.astype(np.int64), base.origin_s, base.max_len_s,
+                            base.viewer[sessions].astype(np.int64) if unique else None)
         return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
 
     def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
         """Viewer codes with a ``kind`` (a view) in ``[start_ms, end_ms)``."""
         instants, sessions = self.kind(kind)
         origin = self.base.origin_s
-        lo = bisect.bisect_left(instants, -(-start_ms // 1000) - origin)
-        hi = bisect.bisect_left(instants, -(-end_ms // 1000) - origin)
-        return set(map(self.base.viewer.__getitem__, sessions[lo:hi]))
+        lo = search(instants, -(-start_ms // 1000) - origin)
+        hi = search(instants, -(-end_ms // 1000) - origin)
+        return set(np.unique(self.base.viewer[sessions[lo:hi]]).tolist())
 
     def day_viewer_count(self, kind: str, day_ms: int) -> int:
         """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
         return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))  # type: ignore[return-value]
 
 
+def hours_of(a: np.ndarray, b: np.ndarray, origin: int, max_len: int, viewers: np.ndarray | None) -> Hours:
+    """hours.py's figures of numpy intervals (through its ``array`` functions, for now)."""
+    from array import array
+    xa, xb = array("q", a.astype(np.int64).tobytes()), array("q", b.astype(np.int64).tobytes())
+    if viewers is not None:
+        who = array("q", viewers.astype(np.int64).tobytes())
+        return _hours_by_day(xa, xb, origin, lambda d0, d1: day_viewer_intervals(xa, xb, who, d0, d1, max_len))
+    return _hours_by_day(xa, xb, origin, lambda d0, d1: day_intervals(xa, xb, d0, d1, max_len))
+
+
 def _return_free_memory() -> None:
     """Give the C heap's free pages back to the system after a build (glibc's ``malloc_trim``).
 
-    The replay's transient buffers (sorted lists) are freed, but glibc
-    keeps them mapped below the columns allocated after them: about as much again as the columns
-    stay resident otherwise. Elsewhere (no glibc) nothing happens.
+    The build's transient arrays are freed, but glibc may keep small ones mapped below the
+    columns allocated after them. Elsewhere (no glibc) nothing happens.
     """
     try:
         ctypes.CDLL(None).malloc_trim(0)

@@ -123,9 +123,11 @@ class Ragged:
         its position in ``values`` (sessions in order, each one's values in order)."""
         starts = self.ptr[shapes]
         counts = self.ptr[shapes + 1] - starts
-        owner = np.repeat(np.arange(len(shapes), dtype=np.int64), counts)
         first = np.cumsum(counts) - counts
-        return owner, np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
+        total = int(first[-1] + counts[-1]) if len(first) else 0
+        # the owner of position p is the last session whose values begin at or before p
+        owner = np.cumsum(np.bincount(first, minlength=total + 1)[:total]) - 1
+        return owner, np.arange(total, dtype=np.int64) - (first - starts)[owner]
 
 
 def _ragged(owner: np.ndarray, count: int, *values: np.ndarray) -> Ragged:
@@ -436,15 +438,23 @@ class GeneratedSessions:
     # --- one session -----------------------------------------------------------------------
     def plan(self, i: int) -> Plan:
         """What the listing shows about session ``i``."""
-        p = self.placements(i, i + 1)
+        return self.plans(i, i + 1)[0]
+
+    def plans(self, lo: int, hi: int) -> list[Plan]:
+        """The plans of sessions ``[lo, hi)`` (one draw for the range)."""
+        p = self.placements(lo, hi)
         shapes = self.shapes()
-        shape = int(p.shape[0])
-        play, watch = int(p.play_s[0]), int(shapes.watch[shape])
-        return Plan(loaded_ms=int(p.loaded_ms[0]), ready_s=int(p.ready_s[0]), play_s=play, watch_s=watch,
-                    ended_ms=(play + watch) * 1000 + int(p.ended_extra_ms[0]),
-                    n_events=int(shapes.n_events[shape]), location=int(p.location[0]),
-                    null_city=bool(p.null_city[0]), referrer=int(p.referrer[0]), platform=int(p.platform[0]),
-                    shape=shape)
+        shape = p.shape.tolist()
+        watch = shapes.watch[p.shape].tolist()
+        events = shapes.n_events[p.shape].tolist()
+        play = p.play_s.tolist()
+        extra = p.ended_extra_ms.tolist()
+        return [Plan(loaded_ms=loaded, ready_s=ready, play_s=play[k], watch_s=watch[k],
+                     ended_ms=(play[k] + watch[k]) * 1000 + extra[k], n_events=events[k], location=location,
+                     null_city=null, referrer=referrer, platform=platform, shape=shape[k])
+                for k, (loaded, ready, location, null, referrer, platform) in enumerate(zip(
+                    p.loaded_ms.tolist(), p.ready_s.tolist(), p.location.tolist(), p.null_city.tolist(),
+                    p.referrer.tolist(), p.platform.tolist()))]
 
     def render(self, i: int) -> dict:
         """Session ``i`` in the vendor's JSON shape (live streams: no metadata, no nulls)."""
@@ -487,16 +497,20 @@ class GeneratedSessions:
         return player_events(self.replay(i)[1])
 
     def replay(self, i: int) -> tuple[Plan, list[tuple]]:
-        """Session ``i``'s plan and its moves as ``(type, second, at)`` / ``(type, second, from,
-        to)`` tuples: ready, play, then its shape's moves at its play second."""
+        """Session ``i``'s plan and its moves (``moves``)."""
         p = self.plan(i)
+        return p, self.moves(p)
+
+    def moves(self, p: Plan) -> list[tuple]:
+        """A session's moves as ``(type, second, at)`` / ``(type, second, from, to)`` tuples: ready,
+        play, then its shape's moves at its play second."""
         out: list[tuple] = [("ready", p.ready_s, 0)]
         if p.n_events >= 2:
             out.append(("play", p.play_s, 0))
         for kind, dt, at, to in self.shapes().moves.of(p.shape):
             second = p.play_s + dt
             out.append((MOVES[kind], second, at) if to < 0 else (MOVES[kind], second, at, to))
-        return p, out
+        return out
 
 
 def player_events(moves: list[tuple]) -> list[dict]:

@@ -10,13 +10,14 @@ A population without columns is computed by metrics.py unchanged.
 """
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import metrics as mx
-from .columns import Cols, columns
+from .columns import Cols, columns, search
 from .constants import DAY_MS, HOUR_MS
 from .facts import VIEW_DURATIONS, SessionFacts, media_type, object_facts
 from .hours import stats
@@ -83,14 +84,13 @@ def _seconds(c: Cols, ms: int) -> int:
 
 def _kind_range(c: Cols, name: str, start_ms: int, end_ms: int) -> tuple[Sequence[int], int, int]:
     instants, _ = c.kind(name)
-    return (instants, bisect.bisect_left(instants, _seconds(c, start_ms)),
-            bisect.bisect_left(instants, _seconds(c, end_ms)))
+    return instants, search(instants, _seconds(c, start_ms)), search(instants, _seconds(c, end_ms))
 
 
 def _count(c: Cols, name: str, w: Window) -> int:
     if name == "impression":
         loaded = c.loaded()
-        return bisect.bisect_left(loaded, w.end_ms) - bisect.bisect_left(loaded, w.start_ms)
+        return search(loaded, w.end_ms) - search(loaded, w.start_ms)
     _, lo, hi = _kind_range(c, name, w.start_ms, w.end_ms)
     return hi - lo
 
@@ -99,10 +99,10 @@ def _first_and_count(c: Cols, name: str, start_ms: int, end_ms: int) -> tuple[in
     """(earliest instant, count) of a countable thing in ``[start_ms, end_ms)``; (-1, 0) if none."""
     if name == "impression":
         loaded = c.loaded()
-        lo, hi = bisect.bisect_left(loaded, start_ms), bisect.bisect_left(loaded, end_ms)
-        return (loaded[lo], hi - lo) if hi > lo else (-1, 0)
+        lo, hi = search(loaded, start_ms), search(loaded, end_ms)
+        return (int(loaded[lo]), hi - lo) if hi > lo else (-1, 0)
     instants, lo, hi = _kind_range(c, name, start_ms, end_ms)
-    return ((instants[lo] + c.base.origin_s) * 1000, hi - lo) if hi > lo else (-1, 0)
+    return ((int(instants[lo]) + c.base.origin_s) * 1000, hi - lo) if hi > lo else (-1, 0)
 
 
 def _kind_of(m: Measure) -> str:
@@ -163,16 +163,18 @@ def _watchers(pop: Population, w: Window) -> int:
     total = 0
     for c in pop.cols:
         firsts = c.first_playing()
-        total += bisect.bisect_left(firsts, _seconds(c, w.end_ms)) - bisect.bisect_left(firsts, _seconds(c, w.start_ms))
+        total += search(firsts, _seconds(c, w.end_ms)) - search(firsts, _seconds(c, w.start_ms))
         a, b, sessions = c.intervals()
         base = c.base
-        origin, began = base.origin_s, base.first_playing
+        origin = base.origin_s
         start_s = w.start_ms // 1000 - origin
-        lo = bisect.bisect_left(a, start_s - base.max_span_ms // 1000 - 1)
-        hi = bisect.bisect_left(a, _seconds(c, min(w.end_ms, w.start_ms + base.max_span_ms + 1000)))
-        total += len({i for i, x, y in zip(sessions[lo:hi], a[lo:hi], b[lo:hi])
-                      if (began[i] + origin) * 1000 < w.start_ms and (y + origin) * 1000 > w.start_ms
-                      and (x + origin) * 1000 < w.end_ms})
+        lo = search(a, start_s - base.max_span_ms // 1000 - 1)
+        hi = search(a, _seconds(c, min(w.end_ms, w.start_ms + base.max_span_ms + 1000)))
+        x, y, who = a[lo:hi].astype(np.int64), b[lo:hi].astype(np.int64), sessions[lo:hi]
+        began = base.first_playing[who].astype(np.int64)
+        into = (((began + origin) * 1000 < w.start_ms) & ((y + origin) * 1000 > w.start_ms)
+                & ((x + origin) * 1000 < w.end_ms))
+        total += len(np.unique(who[into]))
     return total
 
 
@@ -201,10 +203,10 @@ def _impression_times(pop: Population, w: Window) -> tuple[int, int]:
     total = count = 0
     for c in pop.cols:
         loaded = c.loaded()
-        lo, hi = bisect.bisect_left(loaded, w.start_ms), bisect.bisect_left(loaded, w.end_ms)
+        lo, hi = search(loaded, w.start_ms), search(loaded, w.end_ms)
         sums, ready = c.impressions()
-        total += sums[hi] - sums[lo]
-        count += ready[hi] - ready[lo]
+        total += int(sums[hi] - sums[lo])
+        count += int(ready[hi] - ready[lo])
     times = [f.impression_ms for f in pop.facts if f.loaded_ms in w and f.impression_ms is not None]
     return total + sum(times), count + len(times)
 
@@ -322,7 +324,7 @@ def _unique_view_series(pop: Population, m: Measure, w: Window, size: int) -> li
             if hi > lo:
                 codes = c.viewers(kind, start, end)
                 seen |= {c.base.viewer_name(v) for v in codes} if named else codes
-                at = (instants[lo] + c.base.origin_s) * 1000
+                at = (int(instants[lo]) + c.base.origin_s) * 1000
                 first = at if first < 0 else min(first, at)
         if seen:
             out.append((first, len(seen)))
