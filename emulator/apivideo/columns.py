@@ -226,7 +226,7 @@ class SourceColumns:
         self.profile = prof = profile(source)
         origin = self.origin_s = gen.spec.start_ms // 1000 - 1
         n = self.n = len(gen)
-        width = self.width = max(1, n.bit_length())
+        self.width = max(1, n.bit_length())
         shapes = gen.shapes()
         parts = gen.placements_chunked()
         names = ("loaded_ms", "ready_s", "play_s", "shape", "location", "platform", "referrer", "null_city")
@@ -237,35 +237,19 @@ class SourceColumns:
         location, platform, referrer = whole["location"], whole["platform"], whole["referrer"]
         null_city = whole.pop("null_city").astype(np.int64)
         del whole
-        index = np.arange(n, dtype=np.int64)
         self.loaded = loaded
         self.imp = np.maximum(0, ready * 1000 - loaded)  # every generated session is ready
         has_play = shapes.n_events[sh] >= 2
         last = np.where(has_play, play + shapes.last[sh], ready)
         self.max_span_ms = int(np.max(np.maximum(loaded, last * 1000) - loaded)) if n else 0
-        rel = play - origin  # seconds from origin of each session's first play
-
-        kinds: dict[str, tuple[np.ndarray, np.ndarray]] = {"start": (rel[has_play], index[has_play])}
-        for name, ragged in (("play", _plays(shapes.runs)), ("end", shapes.ends)):
-            owner, pos = ragged.gather(sh)
-            kinds[name] = (rel[owner] + ragged.values[0][pos], owner)
-        for k, seconds in enumerate(VIEW_DURATIONS):
-            offset = shapes.views[sh, k]
-            seen = offset >= 0
-            kinds[f"view{seconds}"] = (rel[seen] + offset[seen], index[seen])
-        hour, day = _touches(play, sh, shapes.runs, shapes.last)
-        kinds["into-hour"] = (hour[0] - origin, hour[1])
-        kinds["into-day"] = (day[0] - origin, day[1])
-        self.kinds = {name: _sorted_pairs(*kinds[name], width) for name in KINDS}
-        del kinds
-
-        self.intervals = _intervals(rel, sh, shapes.playing, width)
+        self._rel = (play - origin).astype(np.int32)  # seconds from origin of each session's first play
+        self._shape_of = sh.astype(np.int32)
+        self._has_play = has_play
+        self._shapes = shapes
+        self._parts: dict[str, object] = {}
+        self._parts_lock = threading.RLock()  # a part may need another (into-hour: touches)
         ia, ib = shapes.playing.values
         self.max_len_s = int(np.max(ib - ia)) if len(ia) else 0
-        first = np.full(n, -1, dtype=np.int64)
-        played = np.diff(shapes.playing.ptr)[sh] > 0
-        first[played] = rel[played] + ia[shapes.playing.ptr[sh[played]]]
-        self.first_playing = first.astype(np.int32)
 
         # viewers: a code per (platform class, place class) present, its name made when asked
         places = int(prof.place_class.max()) + 1 if len(prof.place_class) else 1
@@ -326,6 +310,51 @@ class SourceColumns:
     def around(self, start_ms: int, end_ms: int) -> tuple[int, int]:
         """Indexes of the sessions that may have something in ``[start_ms, end_ms)``."""
         return search(self.loaded, start_ms - self.max_span_ms), search(self.loaded, end_ms)
+
+    # parts computed at first use (each route's first answer pays only for what it counts) ---------
+    def _part(self, name: str, compute: Callable[[], object]) -> object:
+        with self._parts_lock:  # one builder per part: a second first request waits for it
+            if name not in self._parts:
+                self._parts[name] = compute()
+            return self._parts[name]
+
+    def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
+        return self._part(f"kind:{name}", lambda: _sorted_pairs(*self._instants(name), self.width))  # type: ignore[return-value]
+
+    def _instants(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """One countable thing's instants (seconds from origin) and sessions, unsorted."""
+        rel, sh, shapes = self._rel.astype(np.int64), self._shape_of.astype(np.int64), self._shapes
+        if name == "start":
+            return rel[self._has_play], np.flatnonzero(self._has_play)
+        if name in ("play", "end"):
+            ragged = _plays(shapes.runs) if name == "play" else shapes.ends
+            owner, pos = ragged.gather(sh)
+            return rel[owner] + ragged.values[0][pos], owner
+        if name.startswith("view"):
+            offset = shapes.views[sh, VIEW_DURATIONS.index(int(name[4:]))]
+            seen = np.flatnonzero(offset >= 0)
+            return rel[seen] + offset[seen], seen
+        hour, day = self._part("touches", lambda: _touches(rel + self.origin_s, sh, shapes.runs, shapes.last))  # type: ignore[misc]
+        t, who = hour if name == "into-hour" else day
+        return t - self.origin_s, who
+
+    @property
+    def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every playing interval ``(a, b, session)``, seconds from origin, sorted by start."""
+        return self._part("intervals", lambda: _intervals(self._rel.astype(np.int64), self._shape_of.astype(np.int64),
+                                                           self._shapes.playing, self.width))  # type: ignore[return-value]
+
+    @property
+    def first_playing(self) -> np.ndarray:
+        """Each session's first playing instant (seconds from origin; -1: never played)."""
+        def compute() -> np.ndarray:
+            shapes, sh = self._shapes, self._shape_of
+            first = np.full(self.n, -1, dtype=np.int32)
+            played = np.diff(shapes.playing.ptr)[sh] > 0
+            first[played] = self._rel[played] + shapes.playing.values[0][shapes.playing.ptr[sh[played]]]
+            return first
+        return self._part("first_playing", compute)  # type: ignore[return-value]
 
 
 # --- a selection of sessions ---------------------------------------------------------------------------
@@ -426,7 +455,7 @@ class Cols:
     def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
         if self.every:
-            return self.base.kinds[name]
+            return self.base.kind(name)
         return self._select(name, lambda c: c.kind(name))  # type: ignore[return-value]
 
     def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ from .timefmt import iso_ms
 
 NULL_CITY = 3932  # of 65536: a city unknown in about 6 % of video sessions
 LIVE_STREAM_SECONDS = 4 * 3600
-SHAPES = 65_536  # player runs of a source at most (sessions above that share them)
+SHAPES = 32_768  # player runs of a source at most (sessions above that share them)
 SHAPE_SLOTS = 2_000_000  # event slots simulated at once at most (shapes x events per session)
 PLACEMENT_WORDS = 4  # Philox words per session placement (one counter step)
 CHUNK = 262_144  # placements drawn per Philox call in bulk
@@ -196,7 +196,7 @@ def simulate(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> 
     decision, fraction = _u16(slot, 2), _u16(slot, 3)
 
     # shapes with the most moves first: step k works on the prefix still moving (no masks)
-    order = np.argsort(-middle, kind="stable")
+    order = np.argsort((slots - middle).astype(np.int16), kind="stable")  # a radix sort
     moving = np.searchsorted(-middle[order], -np.arange(slots), side="left")  # shapes with > k moves
     t_all, r_all, f_all = (np.ascontiguousarray(x[order].T) for x in (times, decision, fraction))
     d_all = dur[order]

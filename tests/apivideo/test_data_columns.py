@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from emulator.apivideo import columns, facts, metrics, tally
+from emulator.apivideo import columns, facts, generate, metrics, tally
 from emulator.apivideo.data_params import read_filters
 from emulator.apivideo.metrics import Measure, Window
 from emulator.apivideo.models import prepare
@@ -115,3 +115,22 @@ def test_a_replayed_session_has_the_facts_of_its_rendered_listing(kind):
     source = prepare(section, SimpleNamespace(seed=3)).sources[0]
     profile = columns.profile(source)
     assert [columns.session_facts(source, profile, i) for i in range(300)] == list(facts.of_generated(source))
+
+
+def test_sessions_sharing_shapes_count_as_their_listings(monkeypatch):
+    """Above ``generate.SHAPES`` sessions, sessions draw one of the source's player runs: the columns
+    (built from shapes) still give the numbers of every rendered listing (each session on its own)."""
+    monkeypatch.setattr(generate, "SHAPES", 16)
+    section = {"api_keys": [], "videos": [{"id": "viShared", "generate": {
+        "sessions": 400, "period": "2024-02-20/2024-02-22", "events": [1, 40]}}]}
+    prepared = prepare(section, SimpleNamespace(seed=4))
+    gen = prepared.sources[0].generated
+    assert gen.shape_count == 16 and len({gen.plan(i).shape for i in range(400)}) == 16
+    filters = read_filters(Args({}))
+    for w in (Window(START, START + 2 * DAY), Window(START + 7 * HOUR + 5, START + 9 * HOUR)):
+        ref = reference(prepared, w, filters)
+        pop = tally.population(prepared, [], w, filters)
+        for m in MEASURES:
+            assert tally.value(m, pop, w) == metrics.value(m, ref, w), (m, w)
+        for m in SERIES:
+            assert tally.timeseries(m, "hour", pop, w) == metrics.timeseries(m, "hour", ref, w), (m, w)
