@@ -28,8 +28,8 @@ import numpy as np
 from . import dimensions as dims
 from .constants import DAY_MS, LIVE
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
-from .hours import Hours, day_intervals, day_viewer_intervals, hours_of
 from .generate import Ragged
+from .hours import Hours, hours_of
 from .models import Prepared, Source
 
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
@@ -446,11 +446,8 @@ class Cols:
         def compute() -> Hours:
             a, b, sessions = self.intervals()
             base = self.base
-            if unique:
-                viewers = array("I", map(base.viewer.__getitem__, sessions))
-                return hours_of(a, b, base.origin_s,
-                              lambda d0, d1: day_viewer_intervals(a, b, viewers, d0, d1, base.max_len_s))
-            return hours_of(a, b, base.origin_s, lambda d0, d1: day_intervals(a, b, d0, d1, base.max_len_s))
+            viewers = np.asarray(base.viewer, np.int64)[np.asarray(sessions, np.intp)] if unique else None
+            return hours_of(np.asarray(a, np.int64), np.asarray(b, np.int64), base.origin_s, base.max_len_s, viewers)
         return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
 
     def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
