@@ -113,9 +113,13 @@ def hours_of(a: array, b: array, origin: int,
 
 def reference_hours(a: np.ndarray, b: np.ndarray, origin: int, max_len: int,
                     viewers: np.ndarray | None = None) -> Hours:
-    """The new ``hours_of`` signature over the old code, called as columns.py called it."""
-    ca, cb = array("q", np.asarray(a).tolist()), array("q", np.asarray(b).tolist())
+    """The new ``hours_of`` signature over the old code."""
+    who = None if viewers is None else array("q", np.asarray(viewers).tolist())
+    return columns_hours(array("q", np.asarray(a).tolist()), array("q", np.asarray(b).tolist()), origin, max_len, who)
+
+
+def columns_hours(a: array, b: array, origin: int, max_len: int, viewers: array | None) -> Hours:
+    """The old code called as columns.py called it, on ``array`` columns."""
     if viewers is None:
-        return hours_of(ca, cb, origin, lambda d0, d1: day_intervals(ca, cb, d0, d1, max_len))
-    who = array("q", np.asarray(viewers).tolist())
-    return hours_of(ca, cb, origin, lambda d0, d1: day_viewer_intervals(ca, cb, who, d0, d1, max_len))
+        return hours_of(a, b, origin, lambda d0, d1: day_intervals(a, b, d0, d1, max_len))
+    return hours_of(a, b, origin, lambda d0, d1: day_viewer_intervals(a, b, viewers, d0, d1, max_len))
