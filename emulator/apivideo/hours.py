@@ -38,7 +38,7 @@ class Hours:
         """The figures of one hour (since the epoch) as Python ints, ``(0, -1, 0)`` where none plays."""
         k = hour - self.first_hour
         if 0 <= k < len(self.peak):
-            return int(self.peak[k]), int(self.first_ms[k]), int(self.played_ms[k])
+            return self.peak.item(k), self.first_ms.item(k), self.played_ms.item(k)  # item: no numpy scalar
         return 0, -1, 0
 
 
