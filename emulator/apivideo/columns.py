@@ -27,8 +27,7 @@ from . import dimensions as dims
 from .constants import DAY_MS, LIVE
 from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
 from .generate import Plan, Ragged
-from .hours import Hours, day_intervals, day_viewer_intervals
-from .hours import hours_of as _hours_by_day
+from .hours import Hours, hours_of
 from .models import Prepared, Source
 
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
@@ -500,16 +499,6 @@ class Cols:
     def day_viewer_count(self, kind: str, day_ms: int) -> int:
         """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
         return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))  # type: ignore[return-value]
-
-
-def hours_of(a: np.ndarray, b: np.ndarray, origin: int, max_len: int, viewers: np.ndarray | None) -> Hours:
-    """hours.py's figures of numpy intervals (through its ``array`` functions, for now)."""
-    from array import array
-    xa, xb = array("q", a.astype(np.int64).tobytes()), array("q", b.astype(np.int64).tobytes())
-    if viewers is not None:
-        who = array("q", viewers.astype(np.int64).tobytes())
-        return _hours_by_day(xa, xb, origin, lambda d0, d1: day_viewer_intervals(xa, xb, who, d0, d1, max_len))
-    return _hours_by_day(xa, xb, origin, lambda d0, d1: day_intervals(xa, xb, d0, d1, max_len))
 
 
 def _return_free_memory() -> None:
