@@ -3,13 +3,14 @@
 ``python -m bench.data_figures [--sessions N]`` (``make bench`` runs it too, with the large
 video's session count). A video with N generated sessions over 30 days; every /data/* route
 answered for the 30 days and for one day, with and without a filter: the first answer (which
-computes the sessions' facts), then the warm median; resident memory growth; then beacons per
-second through each collector. In process (Flask's test client): the figures are the
+computes the sessions' facts), then the warm median; resident memory growth; every route as the
+very first request of a fresh app; then beacons per second through each collector. In process (Flask's test client): the figures are the
 emulator's computing, without HTTP.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import time
@@ -78,6 +79,25 @@ def data_routes(sessions: int, warm_runs: int = 5) -> dict:
     return out
 
 
+def cold_routes(sessions: int) -> dict[str, float]:
+    """Every route over the 30 days, with and without the filter, as the very first request of a
+    fresh app: the columns it needs built from nothing (what "the first time" costs a user)."""
+    out = {}
+    for route in ROUTES:
+        for filtered in (False, True):
+            app = create_app(_scenario(sessions))
+            client = app.test_client()
+            auth = {"Authorization": "Bearer " + client.post("/auth/api-key", json={"apiKey": KEY}).get_json()["access_token"]}
+            url = f"{route}?{WINDOWS['30 days']}{FILTER if filtered else ''}"
+            start = time.perf_counter()
+            response = client.get(url, headers=auth)
+            out[f"{route} 30 days{' filtered' if filtered else ''}"] = round((time.perf_counter() - start) * 1000, 1)
+            assert response.status_code == 200, response.get_data(as_text=True)[:200]
+            del app, client
+            gc.collect()
+    return out
+
+
 def beacons(seconds: float = 2.0) -> dict:
     """Beacons per second through /vod (v1) and /watch (v2), each a new session of 3 events."""
     app = create_app(_scenario(0))
@@ -134,6 +154,13 @@ def report(sessions: int, seconds: float = 2.0) -> dict:
     figures["worst_warm_ms"] = max(v["warm_ms"] for v in answers)
     print(f"  worst first {figures['worst_first_ms']:.1f} ms (after the columns), worst warm "
           f"{figures['worst_warm_ms']:.1f} ms", flush=True)
+    figures["cold_ms"] = cold_routes(sessions)
+    print("  each route as the first request of a fresh app (columns built for it), 30 days:")
+    for name, value in figures["cold_ms"].items():
+        print(f"  {name:<58} {value:>9.1f} {_ratio(value, FIRST_TARGET_MS):>10}")
+    figures["worst_cold_ms"] = max(figures["cold_ms"].values())
+    print(f"  worst first answer of a fresh app {figures['worst_cold_ms'] / 1000:.2f} s   target "
+          f"{FIRST_TARGET_MS / 1000:.0f} s  {_ratio(figures['worst_cold_ms'], FIRST_TARGET_MS)}", flush=True)
     figures["beacons_per_s"] = beacons(seconds)
     print("  beacons/s: " + ", ".join(f"{k} {v:,}" for k, v in figures["beacons_per_s"].items()), flush=True)
     return figures

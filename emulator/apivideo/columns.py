@@ -32,6 +32,7 @@ from .models import Prepared, Source
 
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
 SELECTIONS = 16  # filtered selections kept per source
+TOUCH_SLICE = 65_536  # sessions whose events are read at once for the hour / day rule
 #: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
 #: first event in every later hour / day it reaches (with ``play``, its first event in every hour /
 #: day it touches: the vendor's day-boundary rule for timeseries)
@@ -39,8 +40,19 @@ KINDS = ("start", "play", "end", *(f"view{s}" for s in VIEW_DURATIONS), "into-ho
 
 
 def search(column: np.ndarray, value: int, right: bool = False) -> int:
-    """``bisect.bisect_left`` (``bisect_right`` with ``right``) on a sorted column, as an int."""
-    return int(np.searchsorted(column, value, side="right" if right else "left"))
+    """``bisect.bisect_left`` (``bisect_right`` with ``right``) on a sorted column, as an int.
+
+    The value is given in the column's own type: numpy would otherwise convert the whole column
+    to int64 for a Python int on every call (a copy of a million values per search).
+    """
+    kind = column.dtype.type
+    if column.dtype.itemsize < 8:
+        info = np.iinfo(column.dtype)
+        if value > info.max:
+            return len(column)
+        if value < info.min:
+            return 0
+    return int(column.searchsorted(kind(value), side="right" if right else "left"))
 
 
 @dataclass(frozen=True)
@@ -185,16 +197,25 @@ def _plays(runs: Ragged) -> Ragged:
 def _touches(play: np.ndarray, shapes: np.ndarray, runs: Ragged,
              last: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(seconds, sessions) of the first event of a play in every later hour, and day, it reaches:
-    only the sessions whose moves cross an hour are looked at event by event."""
+    only the sessions whose moves cross an hour are looked at event by event, a slice at a time
+    (their events are a few million)."""
     crossing = np.flatnonzero((play + last[shapes]) // 3600 != play // 3600)
-    owner, pos = runs.gather(shapes[crossing])
     t_rel, flag = runs.values
-    t = play[crossing][owner] + t_rel[pos]
-    prev = np.concatenate([t[:1], t[:-1]])
-    hour = ~flag[pos] & (t // 3600 != prev // 3600)  # a run's first event is its play: never counted
-    day = hour & (t // 86400 != prev // 86400)
-    who = crossing[owner]
-    return (t[hour], who[hour]), (t[day], who[day])
+    found: list[tuple[np.ndarray, ...]] = []
+    for lo in range(0, len(crossing), TOUCH_SLICE):
+        chosen = crossing[lo:lo + TOUCH_SLICE]
+        owner, pos = runs.gather(shapes[chosen])
+        t = play[chosen][owner] + t_rel[pos]
+        prev = np.concatenate([t[:1], t[:-1]])
+        hour = ~flag[pos] & (t // 3600 != prev // 3600)  # a run's first event is its play: never counted
+        day = hour & (t // 86400 != prev // 86400)
+        who = chosen[owner]
+        found.append((t[hour], who[hour], t[day], who[day]))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return (empty, empty), (empty, empty)
+    hour_t, hour_who, day_t, day_who = (np.concatenate(parts) for parts in zip(*found))
+    return (hour_t, hour_who), (day_t, day_who)
 
 
 def _intervals(rel: np.ndarray, shapes: np.ndarray, playing: Ragged, width: int) -> tuple[np.ndarray, ...]:
@@ -237,7 +258,7 @@ class SourceColumns:
         null_city = whole.pop("null_city").astype(np.int64)
         del whole
         self.loaded = loaded
-        self.imp = np.maximum(0, ready * 1000 - loaded)  # every generated session is ready
+        self.imp = np.maximum(0, ready * 1000 - loaded).astype(np.int32)  # every generated session is ready
         has_play = shapes.n_events[sh] >= 2
         last = np.where(has_play, play + shapes.last[sh], ready)
         self.max_span_ms = int(np.max(np.maximum(loaded, last * 1000) - loaded)) if n else 0
@@ -315,6 +336,7 @@ class SourceColumns:
         with self._parts_lock:  # one builder per part: a second first request waits for it
             if name not in self._parts:
                 self._parts[name] = compute()
+                _return_free_memory()  # the part's transient arrays
             return self._parts[name]
 
     def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -372,6 +394,7 @@ class Cols:
             if name in self._parts:
                 return self._parts[name]
         value = compute()
+        _return_free_memory()  # the part's transient arrays
         with self._lock:
             return self._parts.setdefault(name, value)
 
@@ -438,8 +461,8 @@ class Cols:
         """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
         def compute() -> tuple[np.ndarray, np.ndarray]:
             imp = self.base.imp if self.every else self.base.imp[self.members()]
-            return (np.concatenate([[0], np.cumsum(np.maximum(0, imp))]),
-                    np.concatenate([[0], np.cumsum(imp >= 0)]))
+            return (np.concatenate([[0], np.cumsum(np.maximum(0, imp), dtype=np.int64)]),
+                    np.concatenate([[0], np.cumsum(imp >= 0, dtype=np.int32)]))
         return self._part("impressions", compute)  # type: ignore[return-value]
 
     def first_playing(self) -> np.ndarray:
