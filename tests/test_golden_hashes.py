@@ -18,6 +18,8 @@ import difflib
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -184,3 +186,66 @@ def test_generated_data_does_not_need_faker():
                           input=json.dumps(default_scenario()), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == GOLDEN["apivideo-video-sessions-page-1"]
+
+
+# --- the lowest numpy pyproject.toml allows draws the same sessions -----------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+_SAME_ANSWERS = """
+import hashlib, json, sys
+import numpy
+from emulator.app import create_app
+client = create_app(json.loads(sys.stdin.read())).test_client()
+out = {"numpy": numpy.__version__}
+for url in json.loads(sys.argv[1]):
+    answer = client.get(url, headers=json.loads(sys.argv[2]))
+    body = answer.get_data()
+    assert answer.status_code == 200 and b'"data":[]' not in body and b'"data":0' not in body, (url, body[:300])
+    out[url] = hashlib.sha256(f"{answer.status}\\n{answer.content_type}\\n\\n".encode() + answer.get_data()).hexdigest()
+print(json.dumps(out))
+"""
+# generated listings and events, and /data/* numbers (every metric family) computed from the same draws
+_NUMPY_URLS = [f"/analytics/videos/{VIDEO}?period=2024-01-01/2024-02-29",
+               f"/analytics/live-streams/{LIVE}?period=2024-01-01/2024-02-29",
+               "/data/metrics/watch-time/sum?from=2024-02-29T12:00:00Z&to=2024-03-01T12:00:00Z",
+               "/data/buckets/view/country?from=2024-02-29T12:00:00Z&to=2024-03-01T12:00:00Z",
+               "/data/timeseries/ccv-peak?from=2024-02-29T12:00:00Z&to=2024-03-01T12:00:00Z"]
+
+
+def _lowest_numpy() -> str:
+    """The lower bound of numpy in pyproject.toml's run-time dependencies."""
+    found = re.findall(r'^\s*"numpy>=([0-9.]+)', (ROOT / "pyproject.toml").read_text(), flags=re.M)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_lowest_numpy_allowed_draws_the_same_sessions(tmp_path):
+    """The api.video generator's draws are Philox's raw words and integer arithmetic: the oldest
+    numpy the dependency range lets in serves the same bytes as the one installed here."""
+    from npm_packages import install_lock
+    from packaging.version import Version
+
+    version = _lowest_numpy()
+    clients = ROOT / ".venv-clients"
+    target = clients / f"numpy-{version}"
+    with install_lock(clients):
+        if not (target / "numpy" / "__init__.py").is_file():
+            partial = clients / f"numpy-{version}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                                   "--no-deps", "--target", str(partial), f"numpy=={version}"],
+                                  capture_output=True, text=True, timeout=600, check=False)
+            if done.returncode != 0:
+                pytest.fail(f"pip install --target {partial} numpy=={version} failed:\n{done.stderr[-2000:]}")
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)
+    scenario = json.dumps(default_scenario())
+    runs = {}
+    for name, path in (("installed", str(ROOT)), ("lowest", os.pathsep.join([str(target), str(ROOT)]))):
+        done = subprocess.run([sys.executable, "-c", _SAME_ANSWERS, json.dumps(_NUMPY_URLS), json.dumps(BASIC)],
+                              input=scenario, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": path})
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs[name] = json.loads(done.stdout)
+    assert Version(runs["lowest"].pop("numpy")) == Version(version)
+    runs["installed"].pop("numpy")
+    assert runs["lowest"] == runs["installed"]
