@@ -221,8 +221,9 @@ def _lowest_numpy() -> str:
 def test_the_lowest_numpy_allowed_draws_the_same_sessions(tmp_path):
     """The api.video generator's draws are Philox's raw words and integer arithmetic: the oldest
     numpy the dependency range lets in serves the same bytes as the one installed here."""
-    from npm_packages import install_lock
     from packaging.version import Version
+
+    from npm_packages import install_lock
 
     version = _lowest_numpy()
     clients = ROOT / ".venv-clients"
