@@ -169,15 +169,9 @@ def _u16(words: np.ndarray, k: int) -> np.ndarray:
     return ((words >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64)
 
 
-def simulate(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> Shapes:
-    """Shapes from their draws (``words``: one row per shape, two header words then one per event
-    slot): a vectorised run of the player, one step per event slot for every shape at once.
-
-    The player: after ``play``, moves at sorted random seconds of the watch time; positions advance
-    with the wall clock only while playing and never pass the duration; at the duration ``end``,
-    after ``end`` a replay from 0; else pause / resume / seek by the move's decision.
-    """
-    count, slots = words.shape[0], words.shape[1] - 2
+def heads(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> tuple[np.ndarray, ...]:
+    """Events per session, watch time and the positions' bound of shapes, from their two header
+    words alone (what a listing shows of a session needs no simulation)."""
     n_events = lo + ((_u32(words[:, 0], False) * (hi - lo + 1)) >> 32)
     u1 = _u32(words[:, 0], True).astype(np.float64) / 2.0 ** 32
     u2 = _u32(words[:, 1], False).astype(np.float64) / 2.0 ** 32
@@ -187,7 +181,20 @@ def simulate(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> 
     else:
         played = np.maximum(1, np.rint(duration * np.sqrt(u1)).astype(np.int64))
         watch = played + (u2 * 0.25 * played).astype(np.int64)
-        dur = np.full(count, duration, dtype=np.int64)
+        dur = np.full(len(words), duration, dtype=np.int64)
+    return n_events, watch, dur
+
+
+def simulate(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> Shapes:
+    """Shapes from their draws (``words``: one row per shape, two header words then one per event
+    slot): a vectorised run of the player, one step per event slot for every shape at once.
+
+    The player: after ``play``, moves at sorted random seconds of the watch time; positions advance
+    with the wall clock only while playing and never pass the duration; at the duration ``end``,
+    after ``end`` a replay from 0; else pause / resume / seek by the move's decision.
+    """
+    count, slots = words.shape[0], words.shape[1] - 2
+    n_events, watch, dur = heads(words, lo, hi, duration, live)
     middle = np.maximum(0, n_events - 2)
     slot = words[:, 2:]
     times = (_u32(slot, False) * (watch + 1)[:, None]) >> 32
@@ -311,6 +318,8 @@ class GeneratedSessions:
         self._shape_words = 4 * -(-(2 + self._slots) // 4)
         self._shapes: Shapes | None = None
         self._shapes_lock = threading.Lock()
+        self._shape_memo: dict[int, list[tuple[int, ...]]] = {}
+        self._head_table: tuple[np.ndarray, np.ndarray] | None = None
         self._rendered: OrderedDict[int, str] = OrderedDict()
         self._loaded_memo: dict[int, int] = {}
         self._rendered_lock = threading.Lock()
@@ -333,18 +342,15 @@ class GeneratedSessions:
     def placements(self, lo: int, hi: int) -> Placements:
         """Placements of sessions ``[lo, hi)``: a few array operations for any number."""
         words = self._words(PLACEMENTS, lo * PLACEMENT_WORDS, (hi - lo) * PLACEMENT_WORDS).reshape(-1, 4)
-        start, count, span = self.spec.start_ms, self.spec.count, self._span
-        index = np.arange(lo, hi + 1, dtype=np.int64)
-        # slot bounds start + i * span // count without overflow: span < 2**43 ms, i < 2**24
-        bounds = start + (index * span) // count
-        width = (bounds[1:] - bounds[:-1]).astype(np.uint64)
-        loaded = bounds[:-1] + (words[:, 0] % width).astype(np.int64)
+        count = self.spec.count
+        index = np.arange(lo, hi, dtype=np.int64)
+        loaded = self._loaded(lo, hi, words[:, 0])
         ready = -(-loaded // 1000) + ((_u16(words[:, 1], 0) * 3) >> 16)
         pools = self.pools
         if count > self.shape_count:
             shape = (_u32(words[:, 3], True) * self.shape_count) >> 32
         else:
-            shape = index[:-1]
+            shape = index
         return Placements(
             lo=lo, loaded_ms=loaded, ready_s=ready, play_s=ready + ((_u16(words[:, 1], 1) * 4) >> 16),
             ended_extra_ms=(_u16(words[:, 1], 2) * 15000) >> 16,
@@ -353,20 +359,75 @@ class GeneratedSessions:
             referrer=(_u16(words[:, 2], 1) * len(pools.referrers)) >> 16,
             platform=(_u16(words[:, 2], 2) * len(pools.platforms)) >> 16, shape=shape)
 
+    def _loaded(self, lo: int, hi: int, first_words: np.ndarray) -> np.ndarray:
+        """``loadedAt`` of sessions ``[lo, hi)``: slot ``i`` of ``count`` over the period, at the
+        offset its first word picks. Slot bounds are ``start + i * span // count``, computed as
+        ``i * q + i * r // count`` (``span = q * count + r``) so that no product passes 2**63."""
+        start, count, span = self.spec.start_ms, self.spec.count, self._span
+        index = np.arange(lo, hi + 1, dtype=np.int64)
+        q, r = divmod(span, count)
+        bounds = start + index * q + (index * r) // count
+        width = (bounds[1:] - bounds[:-1]).astype(np.uint64)
+        return bounds[:-1] + (first_words % width).astype(np.int64)
+
     def placements_chunked(self) -> list[Placements]:
         """Every session's placement, ``CHUNK`` sessions at a time (bounded transient memory)."""
         n = self.spec.count
         return [self.placements(lo, min(n, lo + CHUNK)) for lo in range(0, n, CHUNK)]
 
+    def _shape_words_of(self, shapes: np.ndarray) -> np.ndarray:
+        """The draws of these shapes (one row each): one read for a run of consecutive shapes."""
+        w = self._shape_words
+        if len(shapes) and int(shapes[-1]) - int(shapes[0]) + 1 == len(shapes):
+            first = int(shapes[0])
+            rows = self._words(SHAPE_DRAWS, first * w, len(shapes) * w).reshape(len(shapes), w)
+        else:
+            rows = np.stack([self._words(SHAPE_DRAWS, int(j) * w, w) for j in shapes]) if len(shapes) else \
+                np.zeros((0, w), dtype=np.uint64)
+        return rows[:, :2 + self._slots]
+
     def shapes(self) -> Shapes:
         """The source's shapes, simulated once at first use (one vectorised pass, all of them)."""
         with self._shapes_lock:
             if self._shapes is None:
-                count, w = self.shape_count, self._shape_words
-                words = self._words(SHAPE_DRAWS, 0, count * w).reshape(count, w)[:, :2 + self._slots]
                 lo, hi = self.spec.events
+                words = self._shape_words_of(np.arange(self.shape_count, dtype=np.int64))
                 self._shapes = simulate(words, lo, hi, self.duration, self.kind == "live")
             return self._shapes
+
+    def _heads(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(events per session, watch time) of these shapes, from a table of every shape's header
+        words (a listing page needs no simulation; the table is a few ms and 16 bytes a shape)."""
+        with self._shapes_lock:
+            if self._head_table is None:
+                built = self._shapes
+                if built is not None:
+                    self._head_table = built.n_events, built.watch
+                else:
+                    lo, hi = self.spec.events
+                    words = self._shape_words_of(np.arange(self.shape_count, dtype=np.int64))
+                    self._head_table = heads(words, lo, hi, self.duration, self.kind == "live")[:2]
+            n_events, watch = self._head_table
+        return n_events[shapes], watch[shapes]
+
+    def _moves_of(self, shape: int) -> list[tuple[int, ...]]:
+        """One shape's moves: from the catalogue once built, else that shape simulated alone (its
+        row is the same either way: a shape's run depends on its own draws only)."""
+        built = self._shapes
+        if built is None:
+            with self._rendered_lock:
+                moves = self._shape_memo.get(shape)
+            if moves is not None:
+                return moves
+            lo, hi = self.spec.events
+            one = simulate(self._shape_words_of(np.array([shape])), lo, hi, self.duration, self.kind == "live")
+            moves = one.moves.of(0)
+            with self._rendered_lock:
+                if len(self._shape_memo) >= RENDER_CACHE_SIZE:
+                    self._shape_memo.clear()
+                self._shape_memo[shape] = moves
+            return moves
+        return built.moves.of(shape)
 
     # --- ordering --------------------------------------------------------------------------
     def loaded_ms(self, i: int) -> int:
@@ -377,7 +438,7 @@ class GeneratedSessions:
         """
         loaded = self._loaded_memo.get(i)
         if loaded is None:
-            loaded = int(self.placements(i, i + 1).loaded_ms[0])
+            loaded = int(self._loaded(i, i + 1, self._words(PLACEMENTS, i * PLACEMENT_WORDS, 1))[0])
             if len(self._loaded_memo) >= LOADED_MEMO_SIZE:
                 self._loaded_memo.clear()
             self._loaded_memo[i] = loaded
@@ -412,9 +473,9 @@ class GeneratedSessions:
 
     def metadata(self, i: int) -> list[dict[str, str]]:
         """The session's ``metadata``: one value per configured key, in the scenario's order."""
-        if not self._meta_choices:
-            return []
-        picks = self._meta_picks(i)
+        return self._metadata_of(self._meta_picks(i) if self._meta_choices else [])
+
+    def _metadata_of(self, picks: Sequence[int]) -> list[dict[str, str]]:
         return [{"key": key, "value": values[picks[j]]} for j, (key, values) in enumerate(self.spec.metadata)]
 
     def matching(self, lo: int, hi: int, wanted: dict[str, str]) -> Sequence[int]:
@@ -448,10 +509,8 @@ class GeneratedSessions:
     def plans(self, lo: int, hi: int) -> list[Plan]:
         """The plans of sessions ``[lo, hi)`` (one draw for the range)."""
         p = self.placements(lo, hi)
-        shapes = self.shapes()
-        shape = p.shape.tolist()
-        watch = shapes.watch[p.shape].tolist()
-        events = shapes.n_events[p.shape].tolist()
+        n_events, watch_s = self._heads(p.shape)
+        shape, watch, events = p.shape.tolist(), watch_s.tolist(), n_events.tolist()
         play = p.play_s.tolist()
         extra = p.ended_extra_ms.tolist()
         return [Plan(loaded_ms=loaded, ready_s=ready, play_s=play[k], watch_s=watch[k],
@@ -463,7 +522,9 @@ class GeneratedSessions:
 
     def render(self, i: int) -> dict:
         """Session ``i`` in the vendor's JSON shape (live streams: no metadata, no nulls)."""
-        p = self.plan(i)
+        return self._render(i, self.plan(i), self.metadata(i))
+
+    def _render(self, i: int, p: Plan, metadata: list[dict[str, str]]) -> dict:
         live = self.kind == "live"
         country, city = self.pools.locations[p.location]
         ref = self.pools.referrers[p.referrer]
@@ -471,7 +532,7 @@ class GeneratedSessions:
         session = {"sessionId": self.session_id(i), "loadedAt": iso_ms(p.loaded_ms),
                    "endedAt": iso_ms(p.ended_ms)}
         if not live:
-            session["metadata"] = self.metadata(i)
+            session["metadata"] = metadata
         missing = "unknown" if live else None
         return {
             "session": session,
@@ -485,17 +546,29 @@ class GeneratedSessions:
 
     def render_json(self, i: int) -> str:
         """Session ``i`` serialised, from a bounded LRU: pages a client polls again cost no work."""
+        return self.render_json_many([i])[0]
+
+    def render_json_many(self, indexes: Sequence[int]) -> list[str]:
+        """Sessions serialised (a listing page): those not in the LRU drawn a run of consecutive
+        indexes at a time (one draw of placements and metadata for the run, not one per session)."""
+        found: dict[int, str] = {}
         with self._rendered_lock:
-            text = self._rendered.get(i)
-            if text is not None:
-                self._rendered.move_to_end(i)
-                return text
-        text = to_json(self.render(i))
+            for i in indexes:
+                text = self._rendered.get(i)
+                if text is not None:
+                    self._rendered.move_to_end(i)
+                    found[i] = text
+        missing = sorted({i for i in indexes if i not in found})
+        for lo, hi in _runs(missing):
+            picks = self._meta_block(lo, hi).tolist() if self._meta_choices else [[]] * (hi - lo)
+            for k, p in enumerate(self.plans(lo, hi)):
+                found[lo + k] = to_json(self._render(lo + k, p, self._metadata_of(picks[k])))
         with self._rendered_lock:
-            self._rendered[i] = text
-            if len(self._rendered) > RENDER_CACHE_SIZE:
+            for i in missing:
+                self._rendered[i] = found[i]
+            while len(self._rendered) > RENDER_CACHE_SIZE:
                 self._rendered.popitem(last=False)
-        return text
+        return [found[i] for i in indexes]
 
     def events(self, i: int) -> list[dict]:
         """The session's player events, ordered by ``emittedAt``, within loadedAt..endedAt."""
@@ -512,10 +585,21 @@ class GeneratedSessions:
         out: list[tuple] = [("ready", p.ready_s, 0)]
         if p.n_events >= 2:
             out.append(("play", p.play_s, 0))
-        for kind, dt, at, to in self.shapes().moves.of(p.shape):
+        for kind, dt, at, to in self._moves_of(p.shape):
             second = p.play_s + dt
             out.append((MOVES[kind], second, at) if to < 0 else (MOVES[kind], second, at, to))
         return out
+
+
+def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted distinct indexes as ``[lo, hi)`` runs of consecutive ones."""
+    out: list[tuple[int, int]] = []
+    for i in indexes:
+        if out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
 
 
 def player_events(moves: list[tuple]) -> list[dict]:

@@ -127,19 +127,23 @@ class Selection:
         return lo
 
     def page_json(self, start: int, stop: int) -> list[str]:
-        """Sessions ``[start, stop)`` serialised (what the listing route sends)."""
-        out: list[str] = []
+        """Sessions ``[start, stop)`` serialised (what the listing route sends); the generated ones
+        rendered together (one draw for each run of consecutive indexes)."""
+        order: list[ExplicitSession | int] = []
         e = self._split(start) if self.explicit and start < stop else 0
         g = start - e
-        while len(out) < stop - start:
+        while len(order) < stop - start:
             if self._explicit_before(e, g):
-                out.append(to_json(self.explicit[e].body))
+                order.append(self.explicit[e])
                 e += 1
             else:
-                assert self.generated is not None
-                out.append(self.generated.render_json(self.indexes[g]))
+                order.append(self.indexes[g])
                 g += 1
-        return out
+        generated = [x for x in order if isinstance(x, int)]
+        if generated:
+            assert self.generated is not None
+            rendered = iter(self.generated.render_json_many(generated))
+        return [to_json(x.body) if isinstance(x, ExplicitSession) else next(rendered) for x in order]
 
 
 class SelectionMemo:
