@@ -95,6 +95,19 @@ def test_budget_counts_every_vendor_and_is_configurable():
         create_app(text, max_generated=71)
 
 
+def test_generated_sessions_count_by_the_events_they_may_have():
+    """/data/* keeps a generated session's plays, views and playing intervals as columns: a session
+    of up to 1,000 events costs what 34 default ones do, and the budget says so before building."""
+    def text(events: str) -> str:
+        return f"name: busy\napivideo:\n  videos:\n    - {{id: v1, generate: {{sessions: 3000, period: 2024-01{events}}}}}\n"
+    assert check_scenario_text(text(""), "b.yaml", Settings(max_generated=3000)).name == "busy"  # [3, 30]: once
+    assert check_scenario_text(text(", events: [1, 60]"), "b.yaml", Settings(max_generated=6000)).name == "busy"
+    with pytest.raises(BudgetError) as caught:
+        check_scenario_text(text(", events: [1, 1000]"), "b.yaml", Settings(max_generated=100_000))
+    assert "would generate 102,000 records" in caught.value.messages[0]
+    assert caught.value.messages[0].startswith("b.yaml:4: apivideo.videos[0]: ")
+
+
 def test_bundled_scenarios_are_well_inside_the_budget():
     from emulator.scenario import BUNDLED_DIR
 

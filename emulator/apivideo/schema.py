@@ -14,6 +14,8 @@ ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 EVENT_TYPES = ["ready", "play", "pause", "resume", "seek.backward", "seek.forward", "end"]
 MAX_GENERATED = 10_000_000
 MAX_EVENTS = 1000
+DEFAULT_EVENTS_MAX = 30  # events: [3, 30] unless the scenario says
+EVENTS_PER_RECORD = 30  # a generated session's events counted as one budget record
 
 
 def _strings(*names: str, nullable: tuple[str, ...] = ()) -> dict:
@@ -240,14 +242,19 @@ def check_section(section: dict) -> list[tuple[tuple, str]]:
 def generated_size(section: dict) -> list[tuple[tuple, int]]:
     """Sessions and events of each video / live stream, for the scenario budget.
 
-    A generated session counts once (its events are derived one session at a time, at most
-    MAX_EVENTS); typed sessions count with their events.
+    Typed sessions count with their events. A generated session counts once per
+    ``EVENTS_PER_RECORD`` events it may have (``events`` max, default 30: once): its listing is
+    derived on demand, but /data/* holds its plays, ends, views and playing intervals as columns,
+    which grow with its events (about 150 bytes a session at the default).
     """
     parts: list[tuple[tuple, int]] = []
     for group in ("videos", "live_streams"):
         for n, source in enumerate(section.get(group, [])):
             typed = sum(1 + len(raw.get("events", [])) for raw in source.get("sessions", []))
-            generated = int(source["generate"]["sessions"]) if "generate" in source else 0
+            generated = 0
+            if "generate" in source:
+                most = int((source["generate"].get("events") or (3, DEFAULT_EVENTS_MAX))[1])
+                generated = int(source["generate"]["sessions"]) * -(-most // EVENTS_PER_RECORD)
             if typed or generated:
                 parts.append(((group, n), typed + generated))
     return parts
