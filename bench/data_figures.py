@@ -4,8 +4,9 @@
 video's session count). A video with N generated sessions over 30 days; every /data/* route
 answered for the 30 days and for one day, with and without a filter: the first answer (which
 computes the sessions' facts), then the warm median; resident memory growth; every route as the
-very first request of a fresh app; then beacons per second through each collector. In process (Flask's test client): the figures are the
-emulator's computing, without HTTP.
+very first request of a fresh app (and the unique and sum variants); then beacons per second
+through each collector. In process (Flask's test client): the figures are the emulator's
+computing, without HTTP.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ FILTER = "&filterBy[country][]=DE&filterBy[browser][]=chrome"
 ROUTES = ("/data/metrics/play/count", "/data/metrics/watch-time/average", "/data/metrics/ccv/peak",
           "/data/buckets/play/country", "/data/buckets/view/browser", "/data/timeseries/play",
           "/data/timeseries/ccv-peak")
+#: measured cold only: the variants that build more than their plain route (viewers merged, sums)
+COLD_EXTRA = ("/data/metrics/ccv/peak?unique=true", "/data/buckets/ccv-peak/country?unique=true",
+              "/data/metrics/watch-time/sum", "/data/timeseries/view?unique=true&interval=hour")
 FIRST_TARGET_MS, WARM_TARGET_MS, RSS_TARGET_MB = 2000, 50, 200  # issue 18, item 5
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
@@ -83,12 +87,13 @@ def cold_routes(sessions: int) -> dict[str, float]:
     """Every route over the 30 days, with and without the filter, as the very first request of a
     fresh app: the columns it needs built from nothing (what "the first time" costs a user)."""
     out = {}
-    for route in ROUTES:
+    for route in (*ROUTES, *COLD_EXTRA):
         for filtered in (False, True):
             app = create_app(_scenario(sessions))
             client = app.test_client()
-            auth = {"Authorization": "Bearer " + client.post("/auth/api-key", json={"apiKey": KEY}).get_json()["access_token"]}
-            url = f"{route}?{WINDOWS['30 days']}{FILTER if filtered else ''}"
+            token = client.post("/auth/api-key", json={"apiKey": KEY}).get_json()["access_token"]
+            auth = {"Authorization": "Bearer " + token}
+            url = f"{route}{'&' if '?' in route else '?'}{WINDOWS['30 days']}{FILTER if filtered else ''}"
             start = time.perf_counter()
             response = client.get(url, headers=auth)
             out[f"{route} 30 days{' filtered' if filtered else ''}"] = round((time.perf_counter() - start) * 1000, 1)

@@ -16,6 +16,7 @@ The numbers are those of ``facts.build`` over the same sessions (tests/apivideo/
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -181,10 +182,12 @@ def _facts_of(source: Source, prof: Profile, i: int, p: Plan) -> SessionFacts:
 
 
 # --- the columns of a whole source ----------------------------------------------------------------
-def _sorted_pairs(instants: np.ndarray, sessions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Instants (seconds from origin) and their sessions, sorted by instant then session."""
+def _sorted_pairs(instants: np.ndarray, sessions: np.ndarray, width: int,
+                  seconds: type) -> tuple[np.ndarray, np.ndarray]:
+    """Instants (seconds from origin, of type ``seconds``) and their sessions, sorted by instant
+    then session."""
     keys = np.sort(instants.astype(np.int64) << width | sessions)
-    return (keys >> width).astype(np.int32), (keys & ((1 << width) - 1)).astype(np.int32)
+    return (keys >> width).astype(seconds), (keys & ((1 << width) - 1)).astype(np.int32)
 
 
 def _plays(runs: Ragged) -> Ragged:
@@ -218,7 +221,8 @@ def _touches(play: np.ndarray, shapes: np.ndarray, runs: Ragged,
     return (hour_t, hour_who), (day_t, day_who)
 
 
-def _intervals(rel: np.ndarray, shapes: np.ndarray, playing: Ragged, width: int) -> tuple[np.ndarray, ...]:
+def _intervals(rel: np.ndarray, shapes: np.ndarray, playing: Ragged, width: int,
+               seconds: type) -> tuple[np.ndarray, ...]:
     """Every session's playing intervals ``(a, b, session)`` sorted by start then session: one sort
     of packed keys (start, session, interval number) where they fit in 63 bits."""
     owner, pos = playing.gather(shapes)
@@ -231,9 +235,9 @@ def _intervals(rel: np.ndarray, shapes: np.ndarray, playing: Ragged, width: int)
         keys = np.sort((a << width | owner) << nth_bits | nth)
         who = (keys >> nth_bits) & ((1 << width) - 1)
         at = starts[who] + (keys & ((1 << nth_bits) - 1))
-        return (keys >> (width + nth_bits)).astype(np.int32), (rel[who] + ib[at]).astype(np.int32), who.astype(np.int32)
+        return (keys >> (width + nth_bits)).astype(seconds), (rel[who] + ib[at]).astype(seconds), who.astype(np.int32)
     order = np.argsort(a << width | owner)
-    return a[order].astype(np.int32), (rel[owner] + ib[pos])[order].astype(np.int32), owner[order].astype(np.int32)
+    return a[order].astype(seconds), (rel[owner] + ib[pos])[order].astype(seconds), owner[order].astype(np.int32)
 
 
 class SourceColumns:
@@ -262,7 +266,12 @@ class SourceColumns:
         has_play = shapes.n_events[sh] >= 2
         last = np.where(has_play, play + shapes.last[sh], ready)
         self.max_span_ms = int(np.max(np.maximum(loaded, last * 1000) - loaded)) if n else 0
-        self._rel = (play - origin).astype(np.int32)  # seconds from origin of each session's first play
+        # seconds from origin fit 32 bits: the schema caps a generate period at 10 years
+        latest = (gen.spec.end_ms + self.max_span_ms) // 1000 - origin + 1
+        if latest >= np.iinfo(np.int32).max:
+            raise ValueError(f"generated sessions span {latest} s: more than 32-bit seconds hold")
+        self.seconds = np.int32
+        self._rel = (play - origin).astype(self.seconds)  # seconds from origin of each session's first play
         self._shape_of = sh.astype(np.int32)
         self._has_play = has_play
         self._shapes = shapes
@@ -341,7 +350,7 @@ class SourceColumns:
 
     def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
-        return self._part(f"kind:{name}", lambda: _sorted_pairs(*self._instants(name), self.width))  # type: ignore[return-value]
+        return self._part(f"kind:{name}", lambda: _sorted_pairs(*self._instants(name), self.width, self.seconds))  # type: ignore[return-value]
 
     def _instants(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """One countable thing's instants (seconds from origin) and sessions, unsorted."""
@@ -364,14 +373,14 @@ class SourceColumns:
     def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every playing interval ``(a, b, session)``, seconds from origin, sorted by start."""
         return self._part("intervals", lambda: _intervals(self._rel.astype(np.int64), self._shape_of.astype(np.int64),
-                                                           self._shapes.playing, self.width))  # type: ignore[return-value]
+                                                           self._shapes.playing, self.width, self.seconds))  # type: ignore[return-value]
 
     @property
     def first_playing(self) -> np.ndarray:
         """Each session's first playing instant (seconds from origin; -1: never played)."""
         def compute() -> np.ndarray:
             shapes, sh = self._shapes, self._shape_of
-            first = np.full(self.n, -1, dtype=np.int32)
+            first = np.full(self.n, -1, dtype=self.seconds)
             played = np.diff(shapes.playing.ptr)[sh] > 0
             first[played] = self._rel[played] + shapes.playing.values[0][shapes.playing.ptr[sh[played]]]
             return first
@@ -530,9 +539,11 @@ def _return_free_memory() -> None:
     The build's transient arrays are freed, but glibc may keep small ones mapped below the
     columns allocated after them. Elsewhere (no glibc) nothing happens.
     """
+    if not sys.platform.startswith("linux"):
+        return
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (AttributeError, OSError):
+    except (AttributeError, OSError, TypeError):  # musl has no malloc_trim
         pass
 
 
@@ -546,7 +557,7 @@ class _Slot:
 
 def columns(prepared: Prepared, source: Source) -> SourceColumns:
     """A source's columns, built at first use and kept in the prepared data's memo."""
-    slot: _Slot = prepared.facts_memo.get(("columns", source.ordinal), _Slot)
+    slot: _Slot = prepared.columns_memo.setdefault(source.ordinal, _Slot())
     with slot.lock:
         if slot.value is None:
             slot.value = SourceColumns(source)

@@ -141,6 +141,8 @@ def hours_of(a: np.ndarray, b: np.ndarray, origin: int, max_len: int,
     los, his = np.searchsorted(a, d0s - max_len), np.searchsorted(a, d0s + DAY_S)
     codes = None if viewers is None else _codes(np.asarray(viewers, dtype=np.int64))
     for day, d0, lo, hi in zip(days.tolist(), d0s.tolist(), los.tolist(), his.tolist()):
+        if hi == lo:  # nothing starts in or reaches the day: its hours stay (0, -1, 0)
+            continue
         k0, k1 = max(day, first_hour), min(day + 24, last_hour + 1)  # the hours of the day kept
         day_codes = None if codes is None else codes[lo:hi]
         by_hour = _playing(a[lo:hi], b[lo:hi], d0, day_codes).reshape(24, HOUR_S)[k0 - day:k1 - day]

@@ -153,9 +153,10 @@ def value(m: Measure, facts: Sequence[SessionFacts], w: Window) -> float | int:
         times = [f.impression_ms for f in facts if f.loaded_ms in w and f.impression_ms is not None]
         return sum(times) if m.aggregation == "sum" else _ratio(sum(times), len(times))
     if m.metric == "watch-time":
-        seconds = [sum(b - a for a, b in _clipped(f, w)) / 1000 for f in facts]
-        seconds = [s for s in seconds if s > 0]
-        return round(sum(seconds), 3) if m.aggregation == "sum" else _ratio(sum(seconds), len(seconds))
+        # integer milliseconds summed, divided once (a sum of float seconds drifts in the 4th decimal)
+        played = [ms for ms in (sum(b - a for a, b in _clipped(f, w)) for f in facts) if ms > 0]
+        total = sum(played)
+        return round(total / 1000, 3) if m.aggregation == "sum" else _ratio(total / 1000, len(played))
     if m.metric == "ccv" and m.aggregation == "average":
         return _average_ccv(facts, w, m.unique)
     if m.metric == "ccv":

@@ -231,6 +231,9 @@ class Prepared:
     memo: SelectionMemo = field(default_factory=SelectionMemo, compare=False)
     #: /data/* facts of the scenario's sessions, per source (facts.py); a cache like ``memo``
     facts_memo: SelectionMemo = field(default_factory=lambda: SelectionMemo(256), compare=False)
+    #: /data/* columns of each source's generated sessions (columns.py), by ordinal: never evicted
+    #: (rebuilding them costs far more than keeping them; the scenario budget bounds their size)
+    columns_memo: dict[int, Any] = field(default_factory=dict, compare=False)
     #: how far back /data/* reaches: "30d" (the vendor's default), "3m" or "12m"
     retention: str = "30d"
 

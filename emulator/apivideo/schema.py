@@ -16,6 +16,7 @@ MAX_GENERATED = 10_000_000
 MAX_EVENTS = 1000
 DEFAULT_EVENTS_MAX = 30  # events: [3, 30] unless the scenario says
 EVENTS_PER_RECORD = 30  # a generated session's events counted as one budget record
+MAX_GENERATE_DAYS = 3653  # a generate period of at most 10 years
 
 
 def _strings(*names: str, nullable: tuple[str, ...] = ()) -> dict:
@@ -170,6 +171,9 @@ def _check_generate(spec: dict, path: tuple) -> list[tuple[tuple, str]]:
     # day), so every generated session gets a slot of at least 1 ms and loadedAt stays strictly
     # increasing (see generate.py)
     assert MAX_GENERATED < 86_400_000 and MAX_GENERATED <= MAX_INDEX and period.end_ms > period.start_ms
+    if period.end_ms - period.start_ms > MAX_GENERATE_DAYS * 86_400_000:
+        problems.append((path + ("period",), f"{spec['period']!r} is longer than {MAX_GENERATE_DAYS // 365} years "
+                         "(the /data/* columns hold every hour of a generated period)"))
     events = spec.get("events")
     if events and events[0] > events[1]:
         problems.append((path + ("events",), f"min {events[0]} is above max {events[1]}"))

@@ -93,6 +93,16 @@ def test_semantic_errors():
     ]
 
 
+def test_a_generate_period_is_at_most_ten_years():
+    """/data/* keeps every hour of a generated period: decades would be gigabytes per selection."""
+    def scenario(period: str) -> str:
+        return f"name: long\napivideo:\n  videos:\n    - {{id: v1, generate: {{sessions: 10, period: '{period}'}}}}\n"
+    assert create_app(scenario("2015-01-01/2024-12-31")).extensions["emulator"].store.base.scenario.name == "long"
+    assert messages(scenario("2000-01-01/2060-01-01")) == [
+        "<document>:4: apivideo.videos[0].generate.period: '2000-01-01/2060-01-01' is longer than 10 years "
+        "(the /data/* columns hold every hour of a generated period)"]
+
+
 def test_yaml_scalars_read_as_typed():
     """Unquoted 2024 (an int to YAML), dates and numbers in metadata choices are strings to us."""
     app = create_app("""name: t
