@@ -82,6 +82,18 @@ class VendorRequest:
     def authorization(self) -> str | None:
         return self.environ.get("HTTP_AUTHORIZATION")
 
+    def served_tenant(self) -> Tenant:
+        """The tenant a handler serves; the pipeline looks it up before any handler runs."""
+        if self.tenant is None:
+            raise RuntimeError(f"{self.method} {self.path}: a vendor handler ran without the pipeline's tenant")
+        return self.tenant
+
+    def served_at(self) -> datetime:
+        """The pipeline's one clock reading, taken before any handler runs (the journal entry's instant)."""
+        if self.now is None:
+            raise RuntimeError(f"{self.method} {self.path}: a vendor handler ran without the pipeline's clock reading")
+        return self.now
+
     @classmethod
     def of(cls, request: WerkzeugRequest, reading: Reading | None = None, *, for_error: bool = False,
            tenant: Tenant | None = None) -> VendorRequest:

@@ -385,7 +385,7 @@ class FaultBook:
         if len(items) > self.max_rules:
             raise FaultError(f"{len(items):,} rules, over the {self.max_rules:,} a tenant holds (the "
                              f"max_fault_rules setting, serve --max-fault-rules N)")
-        rules = []
+        rules: list[FaultRule] = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise FaultError(f"faults[{i}]: expected a rule object, got {type(item).__name__}")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.wrappers import Response
 
 from . import pipeline
 from .context import current_emulator
@@ -67,12 +68,14 @@ def _before() -> Response | None:
         return None
     if isinstance(early, pipeline.Reply):
         return to_flask(early)
+    if vendor is None:  # begin() answers for a path no vendor owns with a Reply
+        raise RuntimeError(f"{path}: the pipeline asked a vendor's answer of a path no vendor owns")
     if isinstance(early, pipeline.VendorError):
         response = vendor.error_response(early.status, early.detail)
         response.headers.update(early.headers)
         return response
-    response = vendor.fault_response(early.action)
-    return to_flask(pipeline.inapplicable(state)) if response is None else response
+    answer = vendor.fault_response(early.action)
+    return to_flask(pipeline.inapplicable(state)) if answer is None else answer
 
 
 def _after(response: Response) -> Response:

@@ -271,9 +271,9 @@ class HTTPServer:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(_LoopErrors())
         self._stop = asyncio.Event()
-        self.pool = WorkerPool(self.limits.workers, loop)
-        self.pool.start()
-        server = await loop.create_server(lambda: HttpProtocol(self), sock=self.socket, backlog=1024)
+        self.pool = pool = WorkerPool(self.limits.workers, loop)
+        pool.start()
+        server = await loop.create_server(lambda: HttpProtocol(self, loop, pool), sock=self.socket, backlog=1024)
         self._started.set()
         try:
             await self._stop.wait()
@@ -281,7 +281,7 @@ class HTTPServer:
             server.close()
             for protocol in list(self.connections):
                 protocol.close()
-            self.pool.stop()
+            pool.stop()
 
     def shutdown(self) -> None:
         """Stop accepting, close every connection (idle ones included) and end serve_forever."""
@@ -366,11 +366,12 @@ class _LoopErrors:
 class HttpProtocol(asyncio.Protocol):
     """One connection: parse with httptools, run the app in the pool, write, keep alive or close."""
 
-    def __init__(self, server: HTTPServer) -> None:
+    def __init__(self, server: HTTPServer, loop: asyncio.AbstractEventLoop, pool: WorkerPool) -> None:
         self.server = server
         self.limits = server.limits
-        self.loop = server.loop
-        self.transport: asyncio.Transport | None = None
+        self.loop = loop
+        self.pool = pool
+        self.transport: asyncio.Transport | None = None  # set by connection_made, before any other callback
         self.parser = httptools.HttpRequestParser(self)
         self.peer: tuple = ("", 0)
         self.queue: deque[_Request] = deque()
@@ -388,11 +389,12 @@ class HttpProtocol(asyncio.Protocol):
 
     # -- connection ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # typeshed types asyncio.Protocol's argument as the base class; create_server's is a Transport
         self.transport = transport  # type: ignore[assignment]
         if self.server.over_capacity():
             self.closing = True
             reply = simple_reply(503, "the emulator has too many open connections; retry later")
-            transport.write(reply.head + reply.body)  # type: ignore[attr-defined]
+            transport.write(reply.head + reply.body)  # type: ignore[attr-defined]  # as above: a Transport
             transport.close()
             return
         self.server.connections.add(self)
@@ -412,6 +414,13 @@ class HttpProtocol(asyncio.Protocol):
                 self.failure = simple_reply(0, "")
             return True
         return None
+
+    @property
+    def _transport(self) -> asyncio.Transport:
+        """The connection's transport, for the callbacks that only run once it is made."""
+        if self.transport is None:
+            raise RuntimeError("the connection is not made yet: no transport")
+        return self.transport
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -508,7 +517,7 @@ class HttpProtocol(asyncio.Protocol):
         if not self.busy and not self.queue:
             self._arm(self.limits.body_timeout, self._on_request_timeout)
         if length != 0 and b"100-continue" in environ.get("HTTP_EXPECT", "").lower().encode():
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def _oversize(self, request: _Request) -> None:
         environ = request.environ
@@ -602,7 +611,7 @@ class HttpProtocol(asyncio.Protocol):
             request = self.queue.popleft()
             self.busy = True
             app, server = self.server.app, self.server
-            server.pool.submit(lambda: run_app(app, request, server), self._deliver)
+            self.pool.submit(lambda: run_app(app, request, server), self._deliver)
             return
         self.busy = False
         if self.failure is not None:
@@ -611,7 +620,7 @@ class HttpProtocol(asyncio.Protocol):
             else:
                 self.close()
             return
-        self.transport.resume_reading()
+        self._transport.resume_reading()
         if self._in_head:  # a pipelined request is half read: its own deadline, not the idle one
             self._arm(self.limits.head_timeout, self._on_request_timeout)
         elif self._request is not None:
@@ -637,16 +646,16 @@ class HttpProtocol(asyncio.Protocol):
         elif kind == "empty":
             self.close()
         elif kind == "hang":
-            self.transport.pause_reading()
+            self._transport.pause_reading()
             self.loop.call_later(delay, self.close)
         elif kind == "truncate":
             body = reply.body
             cut = action.cut if action.cut is not None else int(len(body) * action.fraction)
-            self.transport.write(reply.head + body[: min(cut, max(len(body) - 1, 0))])
+            self._transport.write(reply.head + body[: min(cut, max(len(body) - 1, 0))])
             self.close()
         else:  # slow_body: ten pieces a second at the rate, never longer than the limit in all
             rate = max(action.bytes_per_second, len(reply.body) / limit)
-            self.transport.write(reply.head)
+            self._transport.write(reply.head)
             self._dribble(reply, 0, max(1, int(rate / 10)), rate)
 
     def _dribble(self, reply: _Reply, start: int, size: int, rate: float) -> None:
@@ -656,13 +665,13 @@ class HttpProtocol(asyncio.Protocol):
         if not piece:
             self._finish(reply.keep_alive)
             return
-        self.transport.write(piece)
+        self._transport.write(piece)
         self.loop.call_later(len(piece) / rate, self._dribble, reply, start + size, size, rate)
 
     def _write(self, reply: _Reply) -> None:
         if self.closing:
             return
-        self.transport.write(reply.head + reply.body)
+        self._transport.write(reply.head + reply.body)
         self._finish(reply.keep_alive)
 
     def _finish(self, keep_alive: bool) -> None:
@@ -678,12 +687,13 @@ class HttpProtocol(asyncio.Protocol):
 
     def reset(self) -> None:
         """Drop the connection with a TCP RST (SO_LINGER 0, then close)."""
-        sock = self.transport.get_extra_info("socket")
+        transport = self._transport
+        sock = transport.get_extra_info("socket")
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except (OSError, AttributeError):
             pass
-        self.transport.abort()
+        transport.abort()
         self.closing = True
         self._disarm()
 

@@ -16,7 +16,7 @@ from .contract import Vendor
 from .faults import FaultBook, RuleSchema
 from .journal import Journal, JournalBudget
 from .quota import Quota
-from .scenario import BudgetError, Scenario, ScenarioError, build_schema, parse_scenario, resolve
+from .scenario import BudgetError, Checker, Scenario, ScenarioError, build_schema, parse_scenario, resolve
 from .settings import OPTION, Settings, scenario_limits
 from .store import LoadedScenario, Tenant, TenantStore
 
@@ -41,7 +41,7 @@ class ScenarioReader:
         #: the fault rules these vendors answer: the shared kinds and each vendor's own
         self.rules = RuleSchema({v.name: v.fault_kinds for v in vendors})
         self.schema = build_schema({v.name: v.scenario_schema for v in vendors}, self.rules.document)
-        self.checks = {v.name: v.check_scenario for v in vendors if v.check_scenario}
+        self.checks: dict[str, Checker] = {v.name: v.check_scenario for v in vendors if v.check_scenario}
         self.checks["faults"] = self.rules.check_rules
         self.limits = scenario_limits(settings)
         #: per vendor section: the records it generates (the scenario budget)

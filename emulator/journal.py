@@ -14,9 +14,9 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 DEFAULT_CAP = 100_000
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024
@@ -159,8 +159,14 @@ def _fault_matches(entry: Any, wanted: str) -> bool:
     return got == wanted or (wanted == "*" and bool(got))
 
 
+class _Filter(Protocol):
+    """Does ``entry`` pass the filter with the value asked for (``wanted`` is passed by name)."""
+
+    def __call__(self, entry: Any, wanted: Any) -> bool: ...
+
+
 #: filter name -> does ``entry`` pass it with the value asked for (every filter given must pass)
-_FILTERS: dict[str, Callable[[Any, Any], bool]] = {
+_FILTERS: dict[str, _Filter] = {
     "api": lambda entry, wanted: entry["api"] == wanted,
     "method": lambda entry, wanted: entry["method"] == wanted,
     "path": lambda entry, wanted: fnmatch.fnmatchcase(entry["path"], wanted),
@@ -249,7 +255,7 @@ class Journal:
     body_bytes: int = DEFAULT_BODY_BYTES
     header_bytes: int = DEFAULT_HEADER_BYTES
     _entries: deque = field(default_factory=deque)  # of _Slot, oldest first
-    _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:

@@ -263,7 +263,9 @@ class HotPaths:
         config = self.config
         request.max_content_length = config.get("MAX_CONTENT_LENGTH")
         request.max_form_memory_size = config.get("MAX_FORM_MEMORY_SIZE")
-        request.max_form_parts = config.get("MAX_FORM_PARTS")
+        # Werkzeug leaves this class attribute unannotated (so: int); its form parser takes None (no
+        # limit), as Flask's Request.max_form_parts, typed ``int | None``, passes it on
+        request.max_form_parts = config.get("MAX_FORM_PARTS")  # type: ignore[assignment]
         return request
 
     def serve(self, route: _Route, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -107,21 +107,23 @@ class _SessionEmulator:
     @property
     def app(self) -> EmulatorApp:
         if self._app is None:
-            from .app import ScenarioError, create_app
-
-            if not isinstance(self.settings, dict):
-                pytest.fail(f"analytics-emulator: analytics_emulator_settings must return a dict of create_app "
-                            f"settings, got {type(self.settings).__name__}", pytrace=False)
-            problem: tuple[str, Exception] | None = None
-            try:
-                self._app = create_app(self.scenario or "default", seed=self.seed, **self.settings)
-            except ScenarioError as exc:
-                problem = (f"scenario {str(self.scenario or 'default')!r}", exc)
-            except (TypeError, ValueError) as exc:
-                problem = ("analytics_emulator_settings", exc)
-            if problem is not None:  # outside the except: no "during handling of the above exception"
-                _fail(*problem)
+            self._app = self._create_app()
         return self._app
+
+    def _create_app(self) -> EmulatorApp:
+        from .app import ScenarioError, create_app
+
+        if not isinstance(self.settings, dict):
+            pytest.fail(f"analytics-emulator: analytics_emulator_settings must return a dict of create_app "
+                        f"settings, got {type(self.settings).__name__}", pytrace=False)
+        problem: tuple[str, Exception]
+        try:
+            return create_app(self.scenario or "default", seed=self.seed, **self.settings)
+        except ScenarioError as exc:
+            problem = (f"scenario {str(self.scenario or 'default')!r}", exc)
+        except (TypeError, ValueError) as exc:
+            problem = ("analytics_emulator_settings", exc)
+        _fail(*problem)  # outside the except: no "during handling of the above exception"
 
     @property
     def client(self) -> EmulatorClient:

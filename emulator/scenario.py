@@ -105,6 +105,11 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _line(event: yaml.Event) -> int:
+    """The 1-based line an event starts on (a loader's events carry their mark; 0 for one without)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
 def _too_deep(source: str, line: int, max_depth: int) -> ScenarioError:
     return ScenarioError([f"{source}:{line}: lists/mappings nest deeper than {max_depth} levels "
                           "(the max_nesting_depth setting): not a scenario this emulator will load"])
@@ -128,12 +133,12 @@ def _check_events(text: str, source: str, max_nodes: int, max_depth: int, hint: 
             event = loader.get_event()
             events += 1
             if events > 2 * max_nodes + 4:
-                raise ScenarioError([f"{source}:{event.start_mark.line + 1}: more than {max_nodes:,} values: "
+                raise ScenarioError([f"{source}:{_line(event)}: more than {max_nodes:,} values: "
                                      f"not a scenario this emulator will load{hint}"])
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > max_depth:
-                    raise _too_deep(source, event.start_mark.line + 1, max_depth)
+                    raise _too_deep(source, _line(event), max_depth)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -237,7 +242,7 @@ def _message(error) -> tuple[JSONPath, str]:
     if expected:
         return path, f"expected {expected}, got {_describe(error.instance)}"
     if error.validator == "type":
-        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        types: list[str] = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
         return path, f"expected {words}, got {_describe(error.instance)}"
     if error.validator == "enum":
@@ -303,7 +308,8 @@ def build_schema(sections: Mapping[str, dict], fault_schema: dict) -> dict:
     }
 
 
-Checker = Callable[[dict], list]
+#: a section's own check: a vendor's section is a mapping, ``faults`` a list; (path, message) per problem
+Checker = Callable[[Any], list]
 
 
 def _first_problems(errors: Iterable, limit: int) -> tuple[list[tuple[JSONPath, str]], int, bool]:

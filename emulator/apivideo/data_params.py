@@ -78,13 +78,13 @@ def _boolean(name: str, raw: str) -> bool:
 def read_filters(args: Any) -> Filters:
     """``filterBy[k][]=v``, ``filterBy[k][0]=v`` and ``filterBy[k]=v`` alike."""
     wanted: dict[str, list[str]] = {}
-    for key, values in args.lists():
+    for key, listed in args.lists():
         if not key.startswith("filterBy"):
             continue
         m = _FILTER.fullmatch(key)
         if m is None or m.group(1) not in (*FILTER_FIELDS, "tag"):
             raise not_expected(key)
-        wanted.setdefault(m.group(1), []).extend(values)
+        wanted.setdefault(m.group(1), []).extend(listed)
     values: list[tuple[str, frozenset[str]]] = []
     tag = None
     for name, given in wanted.items():

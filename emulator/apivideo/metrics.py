@@ -16,9 +16,9 @@ is the earliest instant counted in the interval (empty intervals are left out).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .constants import DAY_MS, HOUR_MS
 from .facts import VIEW_DURATIONS, SessionFacts
@@ -87,7 +87,8 @@ def _clipped(f: SessionFacts, w: Window) -> list[tuple[int, int]]:
 def _peak(segments: Iterable[tuple[int, int, str]], unique: bool) -> int:
     """Most sessions (or distinct viewers) playing at one instant (an interval is ``[a, b)``)."""
     edges = sorted((t, d, who) for a, b, who in segments for t, d in ((a, 1), (b, -1)))
-    best, now, per = 0, 0, defaultdict(int)
+    best, now = 0, 0
+    per: defaultdict[str, int] = defaultdict(int)
     for _t, d, who in edges:  # at equal instants, -1 sorts before +1: [a, b) intervals
         if unique:
             per[who] += d
@@ -122,9 +123,17 @@ def _average_ccv(facts: Sequence[SessionFacts], w: Window, unique: bool) -> floa
     return round(played / w.length_ms, 4)
 
 
+def _viewed(facts: Sequence[SessionFacts], k: int, w: Window) -> Iterator[tuple[SessionFacts, int]]:
+    """Each session whose watch time reached ``VIEW_DURATIONS[k]`` in the window, with that instant."""
+    for f in facts:
+        ms = f.views[k]
+        if ms is not None and ms in w:
+            yield f, ms
+
+
 def _views(facts: Sequence[SessionFacts], w: Window, m: Measure) -> int:
     k = VIEW_DURATIONS.index(m.view_seconds)
-    instants = [(f.viewer, f.views[k]) for f in facts if f.views[k] in w]
+    instants = [(f.viewer, ms) for f, ms in _viewed(facts, k, w)]
     if m.unique:
         return len({(who, _day(ms)) for who, ms in instants})
     return len(instants)
@@ -206,12 +215,11 @@ def _counted(m: Measure, facts: Sequence[SessionFacts], w: Window) -> Iterable[t
     if m.metric == "impression":
         return ((f.loaded_ms, f.session_id) for f in facts if f.loaded_ms in w)
     if m.metric == "start":
-        return ((f.start_ms, f.session_id) for f in facts if f.start_ms in w)
+        return ((f.start_ms, f.session_id) for f in facts if f.start_ms is not None and f.start_ms in w)
     if m.metric == "end":
         return ((e, (f.session_id, e)) for f in facts for e in f.ends if e in w)
     k = VIEW_DURATIONS.index(m.view_seconds)
-    return ((f.views[k], (f.viewer, _day(f.views[k])) if m.unique else f.session_id)
-            for f in facts if f.views[k] in w)
+    return ((ms, (f.viewer, _day(ms)) if m.unique else f.session_id) for f, ms in _viewed(facts, k, w))
 
 
 def timeseries(m: Measure, interval: str, facts: Sequence[SessionFacts], w: Window) -> list[tuple[int, float | int]]:
@@ -241,7 +249,11 @@ def timeseries(m: Measure, interval: str, facts: Sequence[SessionFacts], w: Wind
     return out
 
 
-def sort_rows(rows: list[tuple[object, float | int]], key: Callable[[tuple], object], descending: bool) -> list:
+#: a /data row: (dimension value, metric value) or (emittedAt ms, metric value)
+Row = TypeVar("Row", tuple[str, float | int], tuple[int, float | int])
+
+
+def sort_rows(rows: Sequence[Row], key: Callable[[Row], str | float], descending: bool) -> list[Row]:
     """Rows by ``key``; ties keep the first column's order (stable, deterministic)."""
-    rows = sorted(rows, key=lambda r: r[0])  # type: ignore[arg-type, return-value]
-    return sorted(rows, key=key, reverse=descending)
+    ordered = sorted(rows, key=lambda r: r[0])
+    return sorted(ordered, key=key, reverse=descending)

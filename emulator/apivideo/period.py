@@ -7,6 +7,7 @@ The same parser reads the ``period`` of a scenario's ``generate:`` block.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -112,4 +113,7 @@ def _range(y1: str, m1: str, d1: str, y2: str, m2: str, d2: str) -> tuple[int, i
     return _span(start, _next_day(last))
 
 
-_BUILDERS = {"year": _year, "month": _month, "week": _week, "day": _day, "range": _range}
+#: pattern kind -> the (start_ms, end_ms) of its match groups
+_BUILDERS: dict[str, Callable[..., tuple[int, int]]] = {
+    "year": _year, "month": _month, "week": _week, "day": _day, "range": _range,
+}

@@ -69,7 +69,7 @@ DEVICES = (
     ("tv", "Samsung", "unknown", "tizen"),
 )
 # os family -> (name, shortname); versions are drawn per family
-OS_NAMES = {
+OS_NAMES: dict[str, tuple[str, str | None]] = {
     "windows": ("Microsoft Windows", None),  # shortname/version depend on the release: W10, Windows10
     "mac": ("Mac", "MAC"),
     "linux": ("GNU/Linux", "LIN"),
@@ -248,7 +248,7 @@ def build_locations(seed: str, raw: RawValues | None = None) -> tuple[tuple[str,
 
 def _os_for(family: str, draw: Draws, raw: RawValues) -> tuple[str, str, str]:
     name, short = OS_NAMES[family]
-    if family == "windows":
+    if short is None:  # Windows: its shortname and version name the release (W10, Windows10)
         release = draw.pick(("10", "10", "10", "11", "11", "8.1"))
         return name, "W" + release.replace(".", ""), "Windows" + release
     if family == "mac":

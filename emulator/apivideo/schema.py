@@ -37,7 +37,7 @@ _EVENT = {
 
 
 def _session(live: bool) -> dict:
-    inner = {"sessionId": {"type": "string", "pattern": ID_PATTERN}, "loadedAt": {"type": "string"},
+    inner: dict[str, Any] = {"sessionId": {"type": "string", "pattern": ID_PATTERN}, "loadedAt": {"type": "string"},
              "endedAt": {"type": "string"}}
     if not live:
         inner["metadata"] = _METADATA

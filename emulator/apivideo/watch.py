@@ -144,7 +144,8 @@ class _Latest:
 
 def _later(a: tuple[tuple, BeaconEvent] | None, b: tuple[tuple, BeaconEvent] | None) -> BeaconEvent | None:
     if a is None or b is None:
-        return (a or b)[1] if (a or b) else None
+        either = a or b
+        return either[1] if either else None
     return max(a, b, key=lambda pair: pair[0])[1]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pycountry
 
@@ -39,16 +40,24 @@ def size(raw: Mapping) -> int:
     return days * sum(int(v) for v in raw["plays_per_day"].values())
 
 
+def _country_name(code: str) -> str:
+    """The ISO 3166 name of a ``plays_per_day`` code (schema.py refuses any other code first)."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        raise ValueError(f"not an ISO 3166 alpha-2 country code: {code!r}")
+    return country.name
+
+
 def sessions(raw: Mapping, source_id: str, live: bool) -> Iterator[dict]:
     """The workload's sessions as scenario ``sessions:`` entries (checked by schema.py first)."""
     period = parse_period(str(raw["period"]))
     watch_ms = int(raw.get("watch_seconds", DEFAULT_WATCH)) * 1000
-    plan = [(code, pycountry.countries.get(alpha_2=code).name) for code, count in sorted(raw["plays_per_day"].items())
+    plan = [(code, _country_name(code)) for code, count in sorted(raw["plays_per_day"].items())
             for _ in range(int(count))]
     for day_start in range(period.start_ms, period.end_ms, DAY_MS):
         for n, (_code, country) in enumerate(plan):
             loaded = day_start + (2 * n + 1) * DAY_MS // (2 * len(plan)) - 2000
-            session = {"sessionId": _session_id(source_id, day_start, n), "loadedAt": iso_ms(loaded),
+            session: dict[str, Any] = {"sessionId": _session_id(source_id, day_start, n), "loadedAt": iso_ms(loaded),
                        "endedAt": iso_ms(loaded + 2000 + watch_ms)}
             if not live:
                 session["metadata"] = []

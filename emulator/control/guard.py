@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, request
+from flask import request
 from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Response
 
 from ..context import current_emulator
 from ..flask_pipeline import control_error, is_control, require_control_token

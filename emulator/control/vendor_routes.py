@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
 
 from ..context import current_tenant
 from ..contract import ControlRequestError, ControlRoute, Vendor

@@ -46,7 +46,7 @@ def base_uris(environ: dict) -> tuple[str, ...]:
 
 def signed_request(request: VendorRequest) -> SignedRequest:
     """The signed parts of a request: header, query, and the body of a url-encoded POST."""
-    body = ()
+    body: tuple[tuple[str, str], ...] = ()
     if request.method == "POST" and request.mimetype == FORM and request.form is not None:
         body = tuple(request.form.items(multi=True))
     return SignedRequest(method=request.method, uris=base_uris(request.environ), authorization=request.authorization,
@@ -69,7 +69,7 @@ def authenticate_request(request: VendorRequest, site: Site, *, remember: bool =
         if remember:
             request.environ[_ENVIRON_KEY] = principal
         return principal
-    tenant = request.tenant
+    tenant = request.served_tenant()
     backend: Backend | None = tenant.backend(NAME) if remember else None
     principal = authenticate(signed_request(request), domain=site.domain, consumer_secret=site.consumer_secret,
                              credential=site.credential, now=request.now or tenant.now(), nonces=backend)

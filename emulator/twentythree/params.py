@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 from .errors import InvalidInput
 
@@ -113,8 +113,18 @@ def _text(params: Params, name: str) -> str:
     return params.get(name, "").strip()
 
 
-def _player(params: Params) -> dict[str, str | None]:
-    return {name: params.get(name) for name in PLAYER_FIELDS}
+class PlayerFields(TypedDict):
+    """The player's description of itself (``PLAYER_FIELDS``), as every report carries it."""
+
+    user_player_type: str | None
+    user_player_version: str | None
+    user_player_resolution: str | None
+
+
+def _player(params: Params) -> PlayerFields:
+    return PlayerFields(user_player_type=params.get("user_player_type"),
+                        user_player_version=params.get("user_player_version"),
+                        user_player_resolution=params.get("user_player_resolution"))
 
 
 def parse_photo_id(params: Params) -> str:

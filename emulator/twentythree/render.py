@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from flask import Response
+from werkzeug.wrappers import Response
 
 from ..exchange import Reply, to_flask
 from .errors import ApiError, InvalidInput

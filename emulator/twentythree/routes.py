@@ -15,9 +15,10 @@ import dataclasses
 from collections.abc import Mapping
 from functools import partial
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import default_exceptions
+from werkzeug.wrappers import Response
 
 from ..context import current_tenant
 from ..contract import HotRoutes
@@ -87,7 +88,7 @@ def _render_error(request: VendorRequest, error: ApiError, params: MultiDict,
 def _site_and_caller(request: VendorRequest, params: MultiDict) -> tuple[Backend, Site, Principal]:
     """Checks every call shares: parameter limits, then the site (Host) and the OAuth caller."""
     check_limits(params.items(multi=True))
-    backend: Backend = request.tenant.backend(NAME)
+    backend: Backend = request.served_tenant().backend(NAME)
     site = backend.sites.for_host(request.host)
     return backend, site, authenticate_request(request, site)
 
@@ -116,7 +117,7 @@ def _report(request: VendorRequest, report_type: str) -> Reply:
         accepted, answer = [Accepted(report, flat)], success(report, request.path, site, principal.level)
     if request.method != "HEAD":  # HEAD asks what GET would answer; it reports nothing
         # the pipeline's one clock reading: the journal entry carries the same instant
-        backend.record(accepted, when=request.now, stamp=request.stamp, domain=site.domain,
+        backend.record(accepted, when=request.served_at(), stamp=request.stamp, domain=site.domain,
                        site_id=site.site_id, endpoint=request.path, ip=request.remote_addr)
     return reply(answer, envelope)
 
@@ -145,7 +146,7 @@ def _extract(request: VendorRequest, method: str) -> Reply:
         raise InvalidInput(NO_XML)
     analytics, page, size, total = extract.compute(
         method, params.to_dict(flat=True), site=site, sites=backend.sites, records=backend.snapshot(),
-        today=request.now.date(), principal=principal)
+        today=request.served_at().date(), principal=principal)
     payload = {"status": "ok", "permission_level": principal.level, "cached": "0", "analytics": analytics,
                "p": page, "size": size, "total_count": total, "site": site.site_object(), "endpoint": request.path}
     return reply(Answer.data(payload, request.path), envelope)
