@@ -21,18 +21,21 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
 from . import dimensions as dims
-from .constants import DAY_MS, LIVE
-from .facts import VIEW_DURATIONS, PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
-from .generate import Plan, Ragged
+from .constants import DAY_MS, LIVE, VIEW_DURATIONS
+from .facts import PlayRun, SessionFacts, media_type, referrer_value, view_instants, viewer_key
+from .generate import Plan
 from .hours import Hours, hours_of
 from .models import Prepared, Source
+from .player import Ragged
 
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
 SELECTIONS = 16  # filtered selections kept per source
+SELECTION_BYTES = 128 * 1024 * 1024  # ... and the memory they hold, at most (the newest always kept)
 TOUCH_SLICE = 65_536  # sessions whose events are read at once for the hour / day rule
 #: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
 #: first event in every later hour / day it reaches (with ``play``, its first event in every hour /
@@ -181,6 +184,49 @@ def _facts_of(source: Source, prof: Profile, i: int, p: Plan) -> SessionFacts:
         last_ms=max(p.loaded_ms, last * 1000), **values)
 
 
+# --- parts built once --------------------------------------------------------------------------------
+_T = TypeVar("_T")
+
+
+class Parts:
+    """Values computed once per name, each under its own lock: a slow part (the intervals) does not
+    hold up another, and two first requests for one part build it once (the second waits)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, name: str, compute: Callable[[], _T]) -> _T:
+        if name in self._values:
+            return self._values[name]
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._values:
+                self._values[name] = compute()
+                _return_free_memory()  # the part's transient arrays
+        return self._values[name]
+
+    def nbytes(self) -> int:
+        """Bytes of the numpy arrays held (in tuples and dicts of them, and in partitions' parts)."""
+        return sum(_nbytes(v) for v in list(self._values.values()))
+
+
+def _nbytes(value: object) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, Cols):
+        return value.nbytes()
+    if isinstance(value, Hours):
+        return value.peak.nbytes + value.first_ms.nbytes + value.played_ms.nbytes
+    return 0
+
+
 # --- the columns of a whole source ----------------------------------------------------------------
 def _sorted_pairs(instants: np.ndarray, sessions: np.ndarray, width: int,
                   seconds: type) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +268,7 @@ def _touches(play: np.ndarray, shapes: np.ndarray, runs: Ragged,
 
 
 def _intervals(rel: np.ndarray, shapes: np.ndarray, playing: Ragged, width: int,
-               seconds: type) -> tuple[np.ndarray, ...]:
+               seconds: type) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every session's playing intervals ``(a, b, session)`` sorted by start then session: one sort
     of packed keys (start, session, interval number) where they fit in 63 bits."""
     owner, pos = playing.gather(shapes)
@@ -275,8 +321,7 @@ class SourceColumns:
         self._shape_of = sh.astype(np.int32)
         self._has_play = has_play
         self._shapes = shapes
-        self._parts: dict[str, object] = {}
-        self._parts_lock = threading.RLock()  # a part may need another (into-hour: touches)
+        self._parts = Parts()
         ia, ib = shapes.playing.values
         self.max_len_s = int(np.max(ib - ia)) if len(ia) else 0
 
@@ -302,7 +347,7 @@ class SourceColumns:
 
     def selection(self, coded: tuple[tuple[str, frozenset[str]], ...]) -> Cols:
         """The sessions whose coded fields hold one of the wanted values: the last SELECTIONS
-        kept (each holds only the parts asked of it, at most the size of ``all``)."""
+        kept, within SELECTION_BYTES (each holds only the parts asked of it)."""
         with self._selections_lock:
             if coded in self._selections:
                 self._selections.move_to_end(coded)
@@ -313,8 +358,12 @@ class SourceColumns:
         chosen = self.all if keep.all() else Cols(self, keep)
         with self._selections_lock:
             chosen = self._selections.setdefault(coded, chosen)
-            while len(self._selections) > SELECTIONS:
+            # the oldest let go past SELECTIONS, or while they hold more than SELECTION_BYTES (a
+            # filter keeping most sessions holds almost a copy of the columns it was asked)
+            while len(self._selections) > 1 and (len(self._selections) > SELECTIONS or sum(
+                    c.nbytes() for c in self._selections.values() if c is not self.all) > SELECTION_BYTES):
                 self._selections.popitem(last=False)
+        _return_free_memory()
         return chosen
 
     def viewer_name(self, code: int) -> str:
@@ -341,16 +390,12 @@ class SourceColumns:
         return search(self.loaded, start_ms - self.max_span_ms), search(self.loaded, end_ms)
 
     # parts computed at first use (each route's first answer pays only for what it counts) ---------
-    def _part(self, name: str, compute: Callable[[], object]) -> object:
-        with self._parts_lock:  # one builder per part: a second first request waits for it
-            if name not in self._parts:
-                self._parts[name] = compute()
-                _return_free_memory()  # the part's transient arrays
-            return self._parts[name]
+    def _part(self, name: str, compute: Callable[[], _T]) -> _T:
+        return self._parts.get(name, compute)
 
     def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
-        return self._part(f"kind:{name}", lambda: _sorted_pairs(*self._instants(name), self.width, self.seconds))  # type: ignore[return-value]
+        return self._part(f"kind:{name}", lambda: _sorted_pairs(*self._instants(name), self.width, self.seconds))
 
     def _instants(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """One countable thing's instants (seconds from origin) and sessions, unsorted."""
@@ -365,7 +410,7 @@ class SourceColumns:
             offset = shapes.views[sh, VIEW_DURATIONS.index(int(name[4:]))]
             seen = np.flatnonzero(offset >= 0)
             return rel[seen] + offset[seen], seen
-        hour, day = self._part("touches", lambda: _touches(rel + self.origin_s, sh, shapes.runs, shapes.last))  # type: ignore[misc]
+        hour, day = self._part("touches", lambda: _touches(rel + self.origin_s, sh, shapes.runs, shapes.last))
         t, who = hour if name == "into-hour" else day
         return t - self.origin_s, who
 
@@ -373,7 +418,7 @@ class SourceColumns:
     def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every playing interval ``(a, b, session)``, seconds from origin, sorted by start."""
         return self._part("intervals", lambda: _intervals(self._rel.astype(np.int64), self._shape_of.astype(np.int64),
-                                                           self._shapes.playing, self.width, self.seconds))  # type: ignore[return-value]
+                                                           self._shapes.playing, self.width, self.seconds))
 
     @property
     def first_playing(self) -> np.ndarray:
@@ -384,7 +429,7 @@ class SourceColumns:
             played = np.diff(shapes.playing.ptr)[sh] > 0
             first[played] = self._rel[played] + shapes.playing.values[0][shapes.playing.ptr[sh[played]]]
             return first
-        return self._part("first_playing", compute)  # type: ignore[return-value]
+        return self._part("first_playing", compute)
 
 
 # --- a selection of sessions ---------------------------------------------------------------------------
@@ -395,17 +440,14 @@ class Cols:
     base: SourceColumns
     mask: np.ndarray | None  # True per session kept; None: every session (or, in a partition, made when asked)
     via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
-    _parts: dict = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _parts: Parts = field(default_factory=Parts, repr=False)
 
-    def _part(self, name: str, compute: Callable[[], object]) -> object:
-        with self._lock:
-            if name in self._parts:
-                return self._parts[name]
-        value = compute()
-        _return_free_memory()  # the part's transient arrays
-        with self._lock:
-            return self._parts.setdefault(name, value)
+    def _part(self, name: str, compute: Callable[[], _T]) -> _T:
+        return self._parts.get(name, compute)
+
+    def nbytes(self) -> int:
+        """Memory this selection holds beyond the source's columns."""
+        return self._parts.nbytes() + (self.mask.nbytes if self.mask is not None else 0)
 
     @property
     def every(self) -> bool:
@@ -436,7 +478,7 @@ class Cols:
                 columns = fetch(self.base.all)
                 chosen = self.keep[columns[-1]]
             return tuple(c[chosen] for c in columns)
-        return self._part(name, compute)  # type: ignore[return-value]
+        return self._part(name, compute)
 
     def partition(self, field_name: str) -> dict[str, Cols]:
         """This selection per value of a dimension (``media_id``... or a coded field)."""
@@ -451,7 +493,7 @@ class Cols:
             counted = np.bincount(codes if self.keep is None else codes[self.keep], minlength=len(names))
             return {names[code]: Cols(self.base, None, via=(self, field_name, int(code)))
                     for code in np.flatnonzero(counted)}
-        return self._part(f"partition:{field_name}", compute)  # type: ignore[return-value]
+        return self._part(f"partition:{field_name}", compute)
 
     # sessions, by loadedAt -------------------------------------------------------------------
     def members(self) -> np.ndarray:
@@ -459,12 +501,12 @@ class Cols:
         def compute() -> np.ndarray:
             assert self.keep is not None
             return np.flatnonzero(self.keep)
-        return self._part("members", compute)  # type: ignore[return-value]
+        return self._part("members", compute)
 
     def loaded(self) -> np.ndarray:
         if self.every:
             return self.base.loaded
-        return self._part("loaded", lambda: self.base.loaded[self.members()])  # type: ignore[return-value]
+        return self._part("loaded", lambda: self.base.loaded[self.members()])
 
     def impressions(self) -> tuple[np.ndarray, np.ndarray]:
         """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
@@ -472,7 +514,7 @@ class Cols:
             imp = self.base.imp if self.every else self.base.imp[self.members()]
             return (np.concatenate([[0], np.cumsum(np.maximum(0, imp), dtype=np.int64)]),
                     np.concatenate([[0], np.cumsum(imp >= 0, dtype=np.int32)]))
-        return self._part("impressions", compute)  # type: ignore[return-value]
+        return self._part("impressions", compute)
 
     def first_playing(self) -> np.ndarray:
         """Sorted first playing instants (seconds from origin) of the sessions that played."""
@@ -480,19 +522,19 @@ class Cols:
             column = self.base.first_playing
             values = column if self.every else column[self.members()]
             return np.sort(values[values >= 0])
-        return self._part("first_playing", compute)  # type: ignore[return-value]
+        return self._part("first_playing", compute)
 
     # countable things -------------------------------------------------------------------------------
     def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted instants (seconds from origin) of one countable thing, and their sessions."""
         if self.every:
             return self.base.kind(name)
-        return self._select(name, lambda c: c.kind(name))  # type: ignore[return-value]
+        return self._select(name, lambda c: c.kind(name))
 
     def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.every:
             return self.base.intervals
-        return self._select("intervals", lambda c: c.intervals())  # type: ignore[return-value]
+        return self._select("intervals", lambda c: c.intervals())
 
     def segments(self, start_ms: int, end_ms: int, named: bool = False) -> list[tuple[int, int, object]]:
         """The playing intervals clipped to ``[start_ms, end_ms)``, with their viewer (its name
@@ -518,7 +560,7 @@ class Cols:
             base = self.base
             return hours_of(a.astype(np.int64), b.astype(np.int64), base.origin_s, base.max_len_s,
                             base.viewer[sessions].astype(np.int64) if unique else None)
-        return self._part(f"hours{unique}", compute)  # type: ignore[return-value]
+        return self._part(f"hours{unique}", compute)
 
     def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
         """Viewer codes with a ``kind`` (a view) in ``[start_ms, end_ms)``."""
@@ -530,7 +572,7 @@ class Cols:
 
     def day_viewer_count(self, kind: str, day_ms: int) -> int:
         """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
-        return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))  # type: ignore[return-value]
+        return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))
 
 
 def _return_free_memory() -> None:

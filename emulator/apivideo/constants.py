@@ -14,3 +14,4 @@ UNKNOWN = "unknown"
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+VIEW_DURATIONS = (3, 5, 10, 30)  # seconds: the view metric's viewDuration values

@@ -20,12 +20,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import dimensions as dims
-from .constants import LIVE, UNKNOWN
+from .constants import LIVE, UNKNOWN, VIEW_DURATIONS
 from .ingest import IngestedSession
 from .models import ExplicitSession, Prepared, Source
 from .timefmt import parse_ms
 
-VIEW_DURATIONS = (3, 5, 10, 30)
 TIMEUPDATE = "timeupdate"
 
 
@@ -223,7 +222,7 @@ def scenario_facts(prepared: Prepared, source: Source) -> SourceFacts:
     def compute() -> SourceFacts:
         return SourceFacts.of(of_explicit(source, s) for s in source.explicit)
 
-    return prepared.facts_memo.get(("facts", source.ordinal), compute)  # type: ignore[return-value]
+    return prepared.facts_memo.get(("facts", source.ordinal), compute)
 
 
 def object_facts(prepared: Prepared, ingested: Iterable[tuple[IngestedSession, int]],

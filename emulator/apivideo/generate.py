@@ -29,12 +29,13 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .ids import SessionIdCodec
 from .period import Period
+from .player import MOVES, Shapes, bits16, bits32, heads, simulate
 from .pools import Pools
 from .render import to_json
 from .timefmt import iso_ms
@@ -49,12 +50,6 @@ CHUNK = 262_144  # placements drawn per Philox call in bulk
 RENDER_CACHE_SIZE = 4096  # serialised sessions kept per video (about 2 KB each)
 LOADED_MEMO_SIZE = 65_536  # loadedAt values kept per video (a few MB at most)
 
-# the player's move types, as the shapes store them (0: no move in that slot)
-MOVES = (None, "ready", "play", "pause", "resume", "end", "seek.forward", "seek.backward")
-READY, PLAY, PAUSE, RESUME, END, FORWARD, BACKWARD = range(1, 8)
-# a move's decision, of 65536: while playing pause below PAUSE_BELOW, while paused resume below
-# RESUME_BELOW, else seek forward below SEEK_BELOW (or at position 0), backward otherwise
-PAUSE_BELOW, RESUME_BELOW, SEEK_BELOW = 39_322, 55_706, 60_949
 # Philox streams of a source (the counter's highest word): never overlapping
 PLACEMENTS, METADATA, SHAPE_DRAWS = 0, 1, 2
 
@@ -107,195 +102,6 @@ class Placements:
         return len(self.loaded_ms)
 
 
-@dataclass(frozen=True)
-class Ragged:
-    """One list per shape, flattened: shape ``j``'s values are ``values[ptr[j]:ptr[j + 1]]``."""
-
-    ptr: np.ndarray  # int64, one more than the shapes
-    values: tuple[np.ndarray, ...]
-
-    def of(self, j: int) -> list[tuple[int, ...]]:
-        lo, hi = int(self.ptr[j]), int(self.ptr[j + 1])
-        return list(zip(*(v[lo:hi].tolist() for v in self.values)))
-
-    def gather(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For sessions of these shapes: each listed value's session (position in ``shapes``) and
-        its position in ``values`` (sessions in order, each one's values in order)."""
-        starts = self.ptr[shapes]
-        counts = self.ptr[shapes + 1] - starts
-        first = np.cumsum(counts) - counts
-        total = int(first[-1] + counts[-1]) if len(first) else 0
-        # the owner of position p is the last session whose values begin at or before p
-        owner = np.cumsum(np.bincount(first, minlength=total + 1)[:total]) - 1
-        return owner, np.arange(total, dtype=np.int64) - (first - starts)[owner]
-
-
-def _ragged(owner: np.ndarray, count: int, *values: np.ndarray) -> Ragged:
-    """Values listed with their owner shape (in each owner's order) as a ``Ragged``."""
-    order = np.argsort(owner, kind="stable")
-    ptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=count), out=ptr[1:])
-    return Ragged(ptr, tuple(v[order] for v in values))
-
-
-@dataclass(frozen=True)
-class Shapes:
-    """Every player run of a source, relative to its first ``play`` (seconds).
-
-    ``moves``: the moves after that play (type, second, at or from, to or -1); and what /data/*
-    counts of them: ``runs`` (each play, the first at 0, and every event until the next play, with
-    a flag on the play), ``ends``, ``playing`` intervals ``[a, b)``, ``views`` (the second the
-    watch time reached each of 3, 5, 10 and 30 s, or -1) and ``last`` (the last move's second).
-    """
-
-    n_events: np.ndarray
-    watch: np.ndarray
-    moves: Ragged
-    runs: Ragged
-    ends: Ragged
-    playing: Ragged
-    views: np.ndarray  # (shapes, 4)
-    last: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.n_events)
-
-
-def _u32(words: np.ndarray, high: bool) -> np.ndarray:
-    return (words >> np.uint64(32) if high else words & np.uint64(0xFFFFFFFF)).astype(np.int64)
-
-
-def _u16(words: np.ndarray, k: int) -> np.ndarray:
-    return ((words >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64)
-
-
-def heads(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> tuple[np.ndarray, ...]:
-    """Events per session, watch time and the positions' bound of shapes, from their two header
-    words alone (what a listing shows of a session needs no simulation)."""
-    n_events = lo + ((_u32(words[:, 0], False) * (hi - lo + 1)) >> 32)
-    u1 = _u32(words[:, 0], True).astype(np.float64) / 2.0 ** 32
-    u2 = _u32(words[:, 1], False).astype(np.float64) / 2.0 ** 32
-    if live:
-        watch = 20 + (u1 * u1 * 5400).astype(np.int64)
-        dur = np.maximum(1, watch)  # a live viewer can only move within what was streamed while watching
-    else:
-        played = np.maximum(1, np.rint(duration * np.sqrt(u1)).astype(np.int64))
-        watch = played + (u2 * 0.25 * played).astype(np.int64)
-        dur = np.full(len(words), duration, dtype=np.int64)
-    return n_events, watch, dur
-
-
-def simulate(words: np.ndarray, lo: int, hi: int, duration: int, live: bool) -> Shapes:
-    """Shapes from their draws (``words``: one row per shape, two header words then one per event
-    slot): a vectorised run of the player, one step per event slot for every shape at once.
-
-    The player: after ``play``, moves at sorted random seconds of the watch time; positions advance
-    with the wall clock only while playing and never pass the duration; at the duration ``end``,
-    after ``end`` a replay from 0; else pause / resume / seek by the move's decision.
-    """
-    count, slots = words.shape[0], words.shape[1] - 2
-    n_events, watch, dur = heads(words, lo, hi, duration, live)
-    middle = np.maximum(0, n_events - 2)
-    slot = words[:, 2:]
-    times = (_u32(slot, False) * (watch + 1)[:, None]) >> 32
-    times[np.arange(slots)[None, :] >= middle[:, None]] = 1 << 40  # unused slots sort last
-    times.sort(axis=1)
-    decision, fraction = _u16(slot, 2), _u16(slot, 3)
-
-    # shapes with the most moves first: step k works on the prefix still moving (no masks)
-    order = np.argsort((slots - middle).astype(np.int16), kind="stable")  # a radix sort
-    moving = np.searchsorted(-middle[order], -np.arange(slots), side="left")  # shapes with > k moves
-    t_all, r_all, f_all = (np.ascontiguousarray(x[order].T) for x in (times, decision, fraction))
-    d_all = dur[order]
-    kind = np.zeros((slots, count), dtype=np.int8)
-    at = np.zeros((slots, count), dtype=np.int64)
-    to = np.full((slots, count), -1, dtype=np.int64)
-    state = np.zeros(count, dtype=np.int8)  # 0 playing, 1 paused, 2 ended
-    pos = np.zeros(count, dtype=np.int64)
-    last = np.zeros(count, dtype=np.int64)
-    since = np.where(n_events[order] >= 2, 0, -1)  # playing since that second (-1: not playing)
-    closed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (shape, a, b) of playing intervals
-    for k in range(slots):
-        m = int(moving[k]) if k < len(moving) else 0
-        if m == 0:
-            break
-        t, r, f, d = t_all[k, :m], r_all[k, :m], f_all[k, :m], d_all[:m]
-        st, p, was = state[:m], pos[:m], since[:m]
-        playing = st == 0
-        p = np.where(playing, np.minimum(d, p + t - last[:m]), p)
-        last[:m] = t
-        to_end = playing & (p >= d)
-        replay = st == 2
-        pause = playing & ~to_end & (r < PAUSE_BELOW)
-        resume = (st == 1) & (r < RESUME_BELOW)
-        rest = ~(to_end | replay | pause | resume)
-        forward = rest & (p < d - 1) & ((r < SEEK_BELOW) | (p == 0))
-        backward = rest & ~forward & (p > 0)
-        pause |= rest & ~forward & ~backward
-        seek = forward | backward
-        kind[k, :m] = (END * to_end + PLAY * replay + PAUSE * pause + RESUME * resume + FORWARD * forward
-                       + BACKWARD * backward)
-        at[k, :m] = np.where(to_end, d, np.where(replay, 0, p))
-        seek_to = np.where(forward, p + 1 + ((f * (d - 1 - p)) >> 17), (f * p) >> 16)
-        to[k, :m] = np.where(seek, seek_to, -1)
-        pos[:m] = np.where(replay, 0, np.where(seek, seek_to, p))
-        state[:m] = np.where(to_end, 2, np.where(pause, 1, np.where(replay | resume, 0, st)))
-        stops = (to_end | pause | replay) & (was >= 0)
-        closed.append((order[:m][stops], was[stops], t[stops]))
-        since[:m] = np.where(replay, t, np.where(to_end | pause, -1, np.where(resume & (was < 0), t, was)))
-    still = np.flatnonzero(since >= 0)
-    closed.append((order[still], since[still], last[still]))
-    # back to shape order, one row per shape
-    kind, at, to = (np.ascontiguousarray(x.T) for x in (kind, at, to))
-    unsorted = np.empty_like(order)
-    unsorted[order] = np.arange(count)
-    kind, at, to, last = kind[unsorted], at[unsorted], to[unsorted], last[unsorted]
-
-    shape_of, a, b = (np.concatenate(parts) for parts in zip(*closed))
-    keep = b > a
-    playing_intervals = _ragged(shape_of[keep], count, a[keep], b[keep])
-    rows, cols = np.nonzero(kind)  # row-major: each shape's moves in time order
-    moves = Ragged(_counts_ptr(rows, count), (kind[rows, cols], times[rows, cols], at[rows, cols], to[rows, cols]))
-    # runs: the first play (at second 0) and every move, each flagged when it begins a run
-    has_play = np.flatnonzero(n_events >= 2)
-    run_rows = np.concatenate([has_play, rows])
-    run_t = np.concatenate([np.zeros(len(has_play), dtype=np.int64), times[rows, cols]])
-    run_flag = np.concatenate([np.ones(len(has_play), dtype=bool), kind[rows, cols] == PLAY])
-    ends = np.flatnonzero(moves.values[0] == END)
-    return Shapes(n_events=n_events, watch=watch, moves=_narrow(moves),
-                  runs=_narrow(_ragged(run_rows, count, run_t, run_flag)),
-                  ends=_narrow(_ragged(rows[ends], count, moves.values[1][ends])),
-                  playing=_narrow(playing_intervals), views=_views(playing_intervals, count), last=last)
-
-
-def _narrow(ragged: Ragged) -> Ragged:
-    """A shape table kept in 32 bits (seconds and positions of one run fit): half the memory."""
-    return Ragged(ragged.ptr, tuple(v.astype(np.int32) if v.dtype == np.int64 else v for v in ragged.values))
-
-
-def _counts_ptr(rows: np.ndarray, count: int) -> np.ndarray:
-    ptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=count), out=ptr[1:])
-    return ptr
-
-
-VIEW_SECONDS = (3, 5, 10, 30)
-
-
-def _views(playing: Ragged, count: int) -> np.ndarray:
-    """The second each shape's watch time reached 3, 5, 10 and 30 s (-1: never)."""
-    a, b = playing.values
-    length = b - a
-    total = np.cumsum(length)
-    owner = np.repeat(np.arange(count, dtype=np.int64), np.diff(playing.ptr))
-    before = total - length - np.concatenate([[0], total])[playing.ptr[:-1]][owner]  # played before each
-    out = np.full((count, len(VIEW_SECONDS)), -1, dtype=np.int64)
-    for k, need in enumerate(VIEW_SECONDS):
-        reached = (before < need) & (before + length >= need)
-        out[owner[reached], k] = a[reached] + need - before[reached]
-    return out
-
-
 class GeneratedSessions:
     """The generated sessions of one video or live stream."""
 
@@ -345,19 +151,19 @@ class GeneratedSessions:
         count = self.spec.count
         index = np.arange(lo, hi, dtype=np.int64)
         loaded = self._loaded(lo, hi, words[:, 0])
-        ready = -(-loaded // 1000) + ((_u16(words[:, 1], 0) * 3) >> 16)
+        ready = -(-loaded // 1000) + ((bits16(words[:, 1], 0) * 3) >> 16)
         pools = self.pools
         if count > self.shape_count:
-            shape = (_u32(words[:, 3], True) * self.shape_count) >> 32
+            shape = (bits32(words[:, 3], True) * self.shape_count) >> 32
         else:
             shape = index
         return Placements(
-            lo=lo, loaded_ms=loaded, ready_s=ready, play_s=ready + ((_u16(words[:, 1], 1) * 4) >> 16),
-            ended_extra_ms=(_u16(words[:, 1], 2) * 15000) >> 16,
-            location=(_u16(words[:, 1], 3) * len(pools.locations)) >> 16,
-            null_city=_u16(words[:, 2], 0) < NULL_CITY,
-            referrer=(_u16(words[:, 2], 1) * len(pools.referrers)) >> 16,
-            platform=(_u16(words[:, 2], 2) * len(pools.platforms)) >> 16, shape=shape)
+            lo=lo, loaded_ms=loaded, ready_s=ready, play_s=ready + ((bits16(words[:, 1], 1) * 4) >> 16),
+            ended_extra_ms=(bits16(words[:, 1], 2) * 15000) >> 16,
+            location=(bits16(words[:, 1], 3) * len(pools.locations)) >> 16,
+            null_city=bits16(words[:, 2], 0) < NULL_CITY,
+            referrer=(bits16(words[:, 2], 1) * len(pools.referrers)) >> 16,
+            platform=(bits16(words[:, 2], 2) * len(pools.platforms)) >> 16, shape=shape)
 
     def _loaded(self, lo: int, hi: int, first_words: np.ndarray) -> np.ndarray:
         """``loadedAt`` of sessions ``[lo, hi)``: slot ``i`` of ``count`` over the period, at the
@@ -406,7 +212,8 @@ class GeneratedSessions:
                 else:
                     lo, hi = self.spec.events
                     words = self._shape_words_of(np.arange(self.shape_count, dtype=np.int64))
-                    self._head_table = heads(words, lo, hi, self.duration, self.kind == "live")[:2]
+                    n_events, watch, _ = heads(words, lo, hi, self.duration, self.kind == "live")
+                    self._head_table = n_events, watch
             n_events, watch = self._head_table
         return n_events[shapes], watch[shapes]
 
@@ -469,7 +276,7 @@ class GeneratedSessions:
         w = self._meta_words
         words = self._words(METADATA, lo * w, (hi - lo) * w).reshape(hi - lo, w)
         sizes = np.array([len(v) for v in self._meta_choices], dtype=np.int64)
-        return (_u32(words[:, :len(sizes)], True) * sizes) >> 32
+        return (bits32(words[:, :len(sizes)], True) * sizes) >> 32
 
     def metadata(self, i: int) -> list[dict[str, str]]:
         """The session's ``metadata``: one value per configured key, in the scenario's order."""
@@ -529,8 +336,8 @@ class GeneratedSessions:
         country, city = self.pools.locations[p.location]
         ref = self.pools.referrers[p.referrer]
         platform = self.pools.platforms[p.platform]
-        session = {"sessionId": self.session_id(i), "loadedAt": iso_ms(p.loaded_ms),
-                   "endedAt": iso_ms(p.ended_ms)}
+        session: dict[str, Any] = {"sessionId": self.session_id(i), "loadedAt": iso_ms(p.loaded_ms),
+                                   "endedAt": iso_ms(p.ended_ms)}
         if not live:
             session["metadata"] = metadata
         missing = "unknown" if live else None

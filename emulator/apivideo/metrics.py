@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .constants import DAY_MS, HOUR_MS
-from .facts import VIEW_DURATIONS, SessionFacts
+from .constants import DAY_MS, HOUR_MS, VIEW_DURATIONS
+from .facts import SessionFacts
 
 INTERVAL_MS = {"minute": 60_000, "hour": HOUR_MS, "day": DAY_MS}
 BREAKDOWN_FIELDS = {"media-id": "media_id", "media-type": "media_type", "continent": "continent",

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from . import workload
 from .constants import LIVE, VIDEO
@@ -27,6 +27,7 @@ from .viewers import CollectorSettings, read_collector
 ENVIRONMENT_LIMITS = {"sandbox": 100, "production": 500}
 WINDOW_SECONDS = 60
 MEMO_SIZE = 16
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,11 @@ class SelectionMemo:
     """A small LRU of metadata-filter scans: paging through a filtered listing scans once."""
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
-        self._items: OrderedDict[tuple, Sequence[int]] = OrderedDict()
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
 
-    def get(self, key: tuple, compute: Callable[[], Sequence[int]]) -> Sequence[int]:
+    def get(self, key: tuple, compute: Callable[[], _V]) -> _V:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

@@ -18,8 +18,8 @@ import numpy as np
 
 from . import metrics as mx
 from .columns import Cols, columns, search
-from .constants import DAY_MS, HOUR_MS
-from .facts import VIEW_DURATIONS, SessionFacts, media_type, object_facts
+from .constants import DAY_MS, HOUR_MS, VIEW_DURATIONS
+from .facts import SessionFacts, media_type, object_facts
 from .hours import stats
 from .ingest import IngestedSession
 from .metrics import INTERVAL_MS, Filters, Measure, Window
@@ -82,7 +82,7 @@ def _seconds(c: Cols, ms: int) -> int:
     return -(-ms // 1000) - c.base.origin_s
 
 
-def _kind_range(c: Cols, name: str, start_ms: int, end_ms: int) -> tuple[Sequence[int], int, int]:
+def _kind_range(c: Cols, name: str, start_ms: int, end_ms: int) -> tuple[np.ndarray, int, int]:
     instants, _ = c.kind(name)
     return instants, search(instants, _seconds(c, start_ms)), search(instants, _seconds(c, end_ms))
 
@@ -181,7 +181,7 @@ def _watchers(pop: Population, w: Window) -> int:
 # --- one number -------------------------------------------------------------------------------------
 def _unique_views(pop: Population, w: Window, m: Measure) -> int:
     k = VIEW_DURATIONS.index(m.view_seconds)
-    objects = [(f.viewer, f.views[k]) for f in pop.facts if f.views[k] in w]
+    objects = [(f.viewer, ms) for f in pop.facts if (ms := f.views[k]) is not None and ms in w]
     named = bool(objects) or len(pop.cols) > 1
     total = 0
     day = w.start_ms - w.start_ms % DAY_MS
