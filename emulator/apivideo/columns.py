@@ -445,6 +445,11 @@ class Cols:
     def _part(self, name: str, compute: Callable[[], _T]) -> _T:
         return self._parts.get(name, compute)
 
+    def kept(self, name: str, compute: Callable[[], _T]) -> _T:
+        """A value about this selection computed once and kept with its parts (tally.py's figures
+        of several selections together)."""
+        return self._parts.get(name, compute)
+
     def nbytes(self) -> int:
         """Memory this selection holds beyond the source's columns."""
         return self._parts.nbytes() + (self.mask.nbytes if self.mask is not None else 0)

@@ -20,7 +20,7 @@ from . import metrics as mx
 from .columns import Cols, columns, search
 from .constants import DAY_MS, HOUR_MS, VIEW_DURATIONS
 from .facts import SessionFacts, media_type, object_facts
-from .hours import stats
+from .hours import Hours, hours_of, stats
 from .ingest import IngestedSession
 from .metrics import INTERVAL_MS, Filters, Measure, Window
 from .models import Prepared, Source
@@ -128,16 +128,48 @@ def _piece(pop: Population, start_ms: int, end_ms: int, whole: bool, unique: boo
            objects: Sequence[SessionFacts]) -> tuple[int, int, int]:
     """(peak, first instant, ms played) of the population in one piece (within one hour)."""
     segments = _object_segments(objects, start_ms, end_ms)
-    if whole:
+    if whole and not segments:
         hour = start_ms // HOUR_MS
         figures = [c.hours(unique).at(hour) for c in pop.cols]
         playing = [f for f in figures if f[2] > 0]
-        if not segments and len(playing) <= 1:
+        if len(playing) <= 1:
             return playing[0] if playing else (0, -1, 0)
+        return _joint_hours(pop.cols, unique).at(hour)  # several sources play in the hour
     named = unique and (bool(segments) or len(pop.cols) > 1)
     for c in pop.cols:
         segments.extend(c.segments(start_ms, end_ms, named))
     return stats(segments, unique)
+
+
+def _joint_hours(cols: Sequence[Cols], unique: bool) -> Hours:
+    """``Hours`` of several sources' selections together, kept on the first of them (which holds
+    the others, so the key of their identities stays theirs)."""
+    first, others = cols[0], tuple(cols[1:])
+    name = f"joint:{unique}:" + ":".join(str(id(c)) for c in others)
+    held, hours = first.kept(name, lambda: (others, _hours_together(cols, unique)))
+    assert all(a is b for a, b in zip(held, others))
+    return hours
+
+
+def _hours_together(cols: Sequence[Cols], unique: bool) -> Hours:
+    """The selections' playing intervals on one clock (epoch seconds), with viewers numbered by
+    name across them (a viewer seen in two sources is one), pre-summed per hour."""
+    starts, ends, viewers = [], [], []
+    names: dict[str, int] = {}
+    for c in cols:
+        a, b, sessions = c.intervals()
+        starts.append(a.astype(np.int64) + c.base.origin_s)
+        ends.append(b.astype(np.int64) + c.base.origin_s)
+        if unique:
+            codes = c.base.viewer[sessions]
+            present = np.unique(codes)
+            table = np.zeros(int(present.max()) + 1 if len(present) else 1, dtype=np.int64)
+            table[present] = [names.setdefault(c.base.viewer_name(int(v)), len(names)) for v in present]
+            viewers.append(table[codes])
+    a = np.concatenate(starts)
+    order = np.argsort(a, kind="stable")
+    return hours_of(a[order], np.concatenate(ends)[order], 0, max(c.base.max_len_s for c in cols),
+                    np.concatenate(viewers)[order] if unique else None)
 
 
 def _objects_near(pop: Population, w: Window) -> list[SessionFacts]:
