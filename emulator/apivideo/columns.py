@@ -36,6 +36,7 @@ from .player import Ragged
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
 SELECTIONS = 16  # filtered selections kept per source
 SELECTION_BYTES = 128 * 1024 * 1024  # ... and the memory they hold, at most (the newest always kept)
+FACT_RANGES = 8  # session ranges kept as objects per source (a few thousand sessions each)
 TOUCH_SLICE = 65_536  # sessions whose events are read at once for the hour / day rule
 #: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
 #: first event in every later hour / day it reaches (with ``play``, its first event in every hour /
@@ -344,6 +345,8 @@ class SourceColumns:
         self.all = Cols(self, None)
         self._selections: OrderedDict[tuple, Cols] = OrderedDict()
         self._selections_lock = threading.Lock()
+        self._facts: OrderedDict[tuple[int, int], list[SessionFacts]] = OrderedDict()
+        self._facts_lock = threading.Lock()
 
     def selection(self, coded: tuple[tuple[str, frozenset[str]], ...]) -> Cols:
         """The sessions whose coded fields hold one of the wanted values: the last SELECTIONS
@@ -380,10 +383,21 @@ class SourceColumns:
         return table[self.codes[field_name]]
 
     def facts(self, lo: int, hi: int) -> list[SessionFacts]:
-        """Sessions ``[lo, hi)`` as objects (replayed): the exact path for a window's edges."""
+        """Sessions ``[lo, hi)`` as objects (replayed): the exact path for what is not pre-summed
+        (minute timeseries); the last FACT_RANGES ranges kept, so a client polling it pays once."""
+        with self._facts_lock:
+            kept = self._facts.get((lo, hi))
+            if kept is not None:
+                self._facts.move_to_end((lo, hi))
+                return kept
         gen = self.source.generated
         assert gen is not None
-        return [_facts_of(self.source, self.profile, lo + k, p) for k, p in enumerate(gen.plans(lo, hi))]
+        made = [_facts_of(self.source, self.profile, lo + k, p) for k, p in enumerate(gen.plans(lo, hi))]
+        with self._facts_lock:
+            self._facts[(lo, hi)] = made
+            while len(self._facts) > FACT_RANGES:
+                self._facts.popitem(last=False)
+        return made
 
     def around(self, start_ms: int, end_ms: int) -> tuple[int, int]:
         """Indexes of the sessions that may have something in ``[start_ms, end_ms)``."""
@@ -566,6 +580,29 @@ class Cols:
             return hours_of(a.astype(np.int64), b.astype(np.int64), base.origin_s, base.max_len_s,
                             base.viewer[sessions].astype(np.int64) if unique else None)
         return self._part(f"hours{unique}", compute)
+
+    def straddling(self, bin_ms: int, start_ms: int, end_ms: int) -> tuple[int, int]:
+        """(earliest event, count) in ``[start_ms, end_ms)`` of the plays with an event in
+        ``[bin_ms, start_ms)`` too (a window's first, partial interval counts them at their first
+        event inside): the runs of the sessions under way at ``start_ms``, read as arrays."""
+        base = self.base
+        lo, hi = base.around(start_ms, start_ms)
+        chosen = np.arange(lo, hi, dtype=np.int64)
+        if self.keep is not None:
+            chosen = chosen[self.keep[lo:hi]]
+        runs = base._shapes.runs
+        owner, pos = runs.gather(base._shape_of[chosen].astype(np.int64))
+        if not len(pos):
+            return -1, 0
+        t_rel, flag = runs.values
+        t = (base._rel[chosen].astype(np.int64)[owner] + base.origin_s + t_rel[pos]) * 1000
+        began = flag[pos]  # each session's events begin with its first play: runs never span two
+        run = np.cumsum(began) - 1
+        before = np.bincount(run, weights=(t >= bin_ms) & (t < start_ms)) > 0
+        inside = np.where((t >= start_ms) & (t < end_ms), t, np.iinfo(np.int64).max)
+        first_inside = np.minimum.reduceat(inside, np.flatnonzero(began))
+        counted = before & (first_inside < np.iinfo(np.int64).max)
+        return (int(first_inside[counted].min()), int(counted.sum())) if counted.any() else (-1, 0)
 
     def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
         """Viewer codes with a ``kind`` (a view) in ``[start_ms, end_ms)``."""

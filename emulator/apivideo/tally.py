@@ -297,22 +297,6 @@ def _bins(w: Window, size: int) -> Iterable[tuple[int, int, int]]:
         b += size
 
 
-def _straddling_plays(c: Cols, b: int, start: int, end: int) -> tuple[int, int]:
-    """(earliest event, count) in ``[start, end)`` of the plays with an event in ``[b, start)``
-    too: counted in the interval, but their first event in it is before the window (replayed)."""
-    lo, hi = c.base.around(start, start)  # such a play is under way at ``start``
-    first, count = -1, 0
-    for i, f in zip(range(lo, hi), c.base.facts(lo, hi)):
-        if c.keep is not None and not c.keep[i]:
-            continue
-        for r in f.plays:
-            inside = [ms for ms in r.event_ms if start <= ms < end]
-            if inside and any(b <= ms < start for ms in r.event_ms):
-                count += 1
-                first = inside[0] if first < 0 else min(first, inside[0])
-    return first, count
-
-
 def _series(pop: Population, name: str, w: Window, size: int) -> dict[int, tuple[int, int]]:
     """bin -> (earliest instant, count) of an additive thing over the columns."""
     touch = {HOUR_MS: "into-hour", DAY_MS: "into-day"}.get(size) if name == "play-events" else None
@@ -326,7 +310,7 @@ def _series(pop: Population, name: str, w: Window, size: int) -> dict[int, tuple
                 if n2:
                     first, count = (f2 if first < 0 else min(first, f2)), count + n2
             if touch and start > b:
-                f2, n2 = _straddling_plays(c, b, start, end)
+                f2, n2 = c.straddling(b, start, end)
                 if n2:
                     first, count = (f2 if first < 0 else min(first, f2)), count + n2
             if count:
