@@ -484,20 +484,32 @@ class Cols:
         return self.mask
 
     def _select(self, name: str, fetch: Callable[[Cols], tuple]) -> tuple:
-        """Part ``name`` (arrays, sessions last) of the kept sessions, from the parent's when this is
-        one value of a partition (one pass per value over the parent's session codes)."""
+        """Part ``name`` (arrays, sessions last) of the kept sessions. A filtered selection keeps
+        it (within SELECTION_BYTES); one value of a partition cuts it from its parent's each time
+        and keeps only what it derives (hours, counts): a breakdown's values together would
+        otherwise hold a copy of every column they were asked, per dimension."""
+        if self.via is not None:
+            parent, field_name, code = self.via
+            columns = fetch(parent)
+            return tuple(c[self.base.codes[field_name][columns[-1]] == code] for c in columns)
+
         def compute() -> tuple:
-            if self.via is not None:
-                parent, field_name, code = self.via
-                columns = fetch(parent)
-                codes = parent._part(f"codes:{field_name}:{name}", lambda: self.base.codes[field_name][columns[-1]])
-                chosen = codes == code
-            else:
-                assert self.keep is not None
-                columns = fetch(self.base.all)
-                chosen = self.keep[columns[-1]]
+            assert self.keep is not None
+            columns = fetch(self.base.all)
+            chosen = self.keep[columns[-1]]
             return tuple(c[chosen] for c in columns)
         return self._part(name, compute)
+
+    def _between(self, part: Callable[[Cols], tuple], lo_s: int, hi_s: int) -> tuple:
+        """The slice of a part (sorted by its first array: seconds from origin) in ``[lo_s, hi_s)``;
+        a partition's value cuts its parent's slice (small) instead of the whole part."""
+        if self.via is not None:
+            parent, field_name, code = self.via
+            columns = parent._between(part, lo_s, hi_s)
+            return tuple(c[self.base.codes[field_name][columns[-1]] == code] for c in columns)
+        columns = part(self)
+        lo, hi = search(columns[0], lo_s), search(columns[0], hi_s)
+        return tuple(c[lo:hi] for c in columns)
 
     def partition(self, field_name: str) -> dict[str, Cols]:
         """This selection per value of a dimension (``media_id``... or a coded field)."""
@@ -558,16 +570,14 @@ class Cols:
     def segments(self, start_ms: int, end_ms: int, named: bool = False) -> list[tuple[int, int, object]]:
         """The playing intervals clipped to ``[start_ms, end_ms)``, with their viewer (its name
         when ``named``: to meet other sources' and beacons' viewers)."""
-        a, b, sessions = self.intervals()
         base = self.base
         origin = base.origin_s
-        lo = search(a, start_ms // 1000 - origin - base.max_len_s)
-        hi = search(a, -(-end_ms // 1000) - origin)
-        ends = b[lo:hi]
-        live = ends > start_ms // 1000 - origin
-        starts = (a[lo:hi][live].astype(np.int64) + origin) * 1000
-        stops = (ends[live].astype(np.int64) + origin) * 1000
-        who = base.viewer[sessions[lo:hi][live]].tolist()
+        a, b, sessions = self._between(lambda c: c.intervals(), start_ms // 1000 - origin - base.max_len_s,
+                                       -(-end_ms // 1000) - origin)
+        live = b > start_ms // 1000 - origin
+        starts = (a[live].astype(np.int64) + origin) * 1000
+        stops = (b[live].astype(np.int64) + origin) * 1000
+        who = base.viewer[sessions[live]].tolist()
         if named:
             who = [base.viewer_name(w) for w in who]
         return list(zip(np.maximum(starts, start_ms).tolist(), np.minimum(stops, end_ms).tolist(), who))
@@ -606,11 +616,9 @@ class Cols:
 
     def viewers(self, kind: str, start_ms: int, end_ms: int) -> set[int]:
         """Viewer codes with a ``kind`` (a view) in ``[start_ms, end_ms)``."""
-        instants, sessions = self.kind(kind)
         origin = self.base.origin_s
-        lo = search(instants, -(-start_ms // 1000) - origin)
-        hi = search(instants, -(-end_ms // 1000) - origin)
-        return set(np.unique(self.base.viewer[sessions[lo:hi]]).tolist())
+        _, sessions = self._between(lambda c: c.kind(kind), -(-start_ms // 1000) - origin, -(-end_ms // 1000) - origin)
+        return set(np.unique(self.base.viewer[sessions]).tolist())
 
     def day_viewer_count(self, kind: str, day_ms: int) -> int:
         """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""

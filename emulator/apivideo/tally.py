@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import metrics as mx
-from .columns import Cols, columns, search
+from .columns import CODED, Cols, columns, search
 from .constants import DAY_MS, HOUR_MS, VIEW_DURATIONS
 from .facts import SessionFacts, media_type, object_facts
 from .hours import Hours, hours_of, stats
@@ -279,6 +279,9 @@ def buckets(m: Measure, breakdown: str, pop: Population, w: Window) -> list[tupl
     if not pop.cols:
         return mx.buckets(m, breakdown, pop.facts, w)
     name = mx.BREAKDOWN_FIELDS[breakdown]
+    if name in CODED and (m.metric in ("play", "start", "end", "impression", "play-rate")
+                          or (m.metric == "view" and not m.unique)):
+        return _counted_buckets(m, name, pop, w)
     groups: dict[str, Population] = defaultdict(Population)
     for f in pop.facts:
         groups[getattr(f, name)].facts.append(f)
@@ -286,6 +289,41 @@ def buckets(m: Measure, breakdown: str, pop: Population, w: Window) -> list[tupl
         for key, part in c.partition(name).items():
             groups[key].cols.append(part)
     return mx.answered(m, groups, w, value)
+
+
+def _value_counts(c: Cols, kind: str, field_name: str, w: Window) -> dict[str, int]:
+    """How many of one countable thing each value of a coded dimension has in the window: one
+    count over the window's slice of the column (no copy per value)."""
+    if kind == "impression":
+        loaded = c.loaded()
+        lo, hi = search(loaded, w.start_ms), search(loaded, w.end_ms)
+        sessions = np.arange(lo, hi) if c.every else c.members()[lo:hi]
+    else:
+        _, lo, hi = _kind_range(c, kind, w.start_ms, w.end_ms)
+        sessions = c.kind(kind)[1][lo:hi]
+    names = c.base.profile.codes[field_name][1]
+    counts = np.bincount(c.base.codes[field_name][sessions], minlength=len(names)).tolist()
+    return {names[k]: n for k, n in enumerate(counts) if n}
+
+
+def _counted_buckets(m: Measure, field_name: str, pop: Population, w: Window) -> list[tuple[str, float | int]]:
+    """``buckets`` of an additive metric (or play-rate) by a coded dimension: the columns' counts
+    per value plus the facts' own, grouped."""
+    def totals(kind: str, measure: Measure) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for c in pop.cols:
+            for key, n in _value_counts(c, kind, field_name, w).items():
+                out[key] += n
+        grouped: dict[str, list[SessionFacts]] = defaultdict(list)
+        for f in pop.facts:
+            grouped[getattr(f, field_name)].append(f)
+        for key, members in grouped.items():
+            out[key] += int(mx.value(measure, members, w))
+        return out
+    if m.metric == "play-rate":
+        plays, shown = totals("play", Measure("play")), totals("impression", Measure("impression"))
+        return [(key, mx._ratio(plays.get(key, 0), n)) for key, n in shown.items() if n]
+    return [(key, n) for key, n in totals(_kind_of(m), m).items() if n]
 
 
 # --- timeseries -----------------------------------------------------------------------------------------
