@@ -583,13 +583,26 @@ class Cols:
         return list(zip(np.maximum(starts, start_ms).tolist(), np.minimum(stops, end_ms).tolist(), who))
 
     def hours(self, unique: bool) -> Hours:
-        """``Hours`` of this selection, computed once (``unique``: each viewer's intervals merged)."""
-        def compute() -> Hours:
+        """``Hours`` of this selection, computed once (``unique``: each viewer's intervals merged);
+        a breakdown's values all at once, from one grouping of their parent's intervals."""
+        if self.via is not None:
+            parent, field_name, code = self.via
+            return parent._value_hours(field_name, unique).get(code) or _hours_from(self.base, (), unique)
+        return self._part(f"hours{unique}", lambda: _hours_from(self.base, self.intervals(), unique))
+
+    def _value_hours(self, field_name: str, unique: bool) -> dict[int, Hours]:
+        """``Hours`` of each value of a coded dimension among these sessions: the intervals grouped
+        by value with one stable sort of their codes (a byte), each value's a slice still by start."""
+        def compute() -> dict[int, Hours]:
             a, b, sessions = self.intervals()
-            base = self.base
-            return hours_of(a.astype(np.int64), b.astype(np.int64), base.origin_s, base.max_len_s,
-                            base.viewer[sessions].astype(np.int64) if unique else None)
-        return self._part(f"hours{unique}", compute)
+            codes = self.base.codes[field_name][sessions]
+            order = np.argsort(codes, kind="stable")
+            a, b, sessions = a[order], b[order], sessions[order]  # each value's intervals a slice
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=256))]).tolist()
+            return {code: _hours_from(self.base, (a[bounds[code]:bounds[code + 1]], b[bounds[code]:bounds[code + 1]],
+                                                  sessions[bounds[code]:bounds[code + 1]]), unique)
+                    for code in range(256) if bounds[code + 1] > bounds[code]}
+        return self._part(f"value-hours:{field_name}:{unique}", compute)
 
     def straddling(self, bin_ms: int, start_ms: int, end_ms: int) -> tuple[int, int]:
         """(earliest event, count) in ``[start_ms, end_ms)`` of the plays with an event in
@@ -623,6 +636,16 @@ class Cols:
     def day_viewer_count(self, kind: str, day_ms: int) -> int:
         """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
         return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))
+
+
+def _hours_from(base: SourceColumns, intervals: Sequence[np.ndarray], unique: bool) -> Hours:
+    """``hours_of`` some intervals ``(a, b, sessions)`` of a source (none: empty figures)."""
+    if not intervals:
+        empty = np.zeros(0, dtype=np.int64)
+        return hours_of(empty, empty, base.origin_s, base.max_len_s, empty if unique else None)
+    a, b, sessions = intervals
+    return hours_of(a.astype(np.int64), b.astype(np.int64), base.origin_s, base.max_len_s,
+                    base.viewer[sessions].astype(np.int64) if unique else None)
 
 
 def _return_free_memory() -> None:

@@ -34,14 +34,17 @@ class Ragged:
 
     def gather(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For sessions of these shapes: each listed value's session (position in ``shapes``) and
-        its position in ``values`` (sessions in order, each one's values in order)."""
+        its position in ``values`` (sessions in order, each one's values in order). 32-bit where
+        they fit: half the memory to touch, for millions of values."""
         starts = self.ptr[shapes]
         counts = self.ptr[shapes + 1] - starts
         first = np.cumsum(counts) - counts
         total = int(first[-1] + counts[-1]) if len(first) else 0
-        # the owner of position p is the last session whose values begin at or before p
-        owner = np.cumsum(np.bincount(first, minlength=total + 1)[:total]) - 1
-        return owner, np.arange(total, dtype=np.int64) - (first - starts)[owner]
+        kind = np.int32 if max(total, len(shapes), int(self.ptr[-1])) < 2 ** 31 else np.int64
+        owner = np.repeat(np.arange(len(shapes), dtype=kind), counts)
+        pos = np.arange(total, dtype=kind)
+        pos -= (first - starts).astype(kind)[owner]
+        return owner, pos
 
 
 def _ragged(owner: np.ndarray, count: int, *values: np.ndarray) -> Ragged:
