@@ -1,6 +1,7 @@
 """The per-hour figures as emulator/apivideo/hours.py computed them before numpy: the reference.
 
-Kept verbatim (bisections and C-level passes over Python lists, a UTC day at a time) so that
+Kept verbatim (bisections and C-level passes over Python lists, a UTC day at a time; only
+``union_per_viewer``, which hours.py still has unchanged, is imported from it) so that
 test_hours.py can check the numpy ``hours_of`` gives the same numbers, and bench/hours_figures.py
 can time the two side by side. ``reference_hours`` calls it the way columns.py did.
 """
@@ -14,6 +15,8 @@ from itertools import repeat
 
 import numpy as np
 
+from emulator.apivideo.hours import union_per_viewer
+
 
 @dataclass
 class Hours:
@@ -23,25 +26,6 @@ class Hours:
     peak: array
     first_ms: array
     played_ms: array
-
-
-def union_per_viewer(segments: Sequence[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
-    """Per viewer, the union of its segments (so overlapping plays of one viewer count once)."""
-    per: dict[object, list[tuple[int, int]]] = {}
-    for x, y, w in segments:
-        per.setdefault(w, []).append((x, y))
-    out: list[tuple[int, int, object]] = []
-    for who, spans in per.items():
-        spans.sort()
-        cur_a, cur_b = spans[0]
-        for x, y in spans[1:]:
-            if x > cur_b:
-                out.append((cur_a, cur_b, who))
-                cur_a, cur_b = x, y
-            elif y > cur_b:
-                cur_b = y
-        out.append((cur_a, cur_b, who))
-    return out
 
 
 class _Played:
