@@ -87,7 +87,6 @@ class Plan(NamedTuple):
 class Placements:
     """The placements of sessions ``[lo, hi)``, one array each (seconds are epoch seconds)."""
 
-    lo: int
     loaded_ms: np.ndarray  # int64
     ready_s: np.ndarray  # int64
     play_s: np.ndarray  # int64
@@ -158,7 +157,7 @@ class GeneratedSessions:
         else:
             shape = index
         return Placements(
-            lo=lo, loaded_ms=loaded, ready_s=ready, play_s=ready + ((bits16(words[:, 1], 1) * 4) >> 16),
+            loaded_ms=loaded, ready_s=ready, play_s=ready + ((bits16(words[:, 1], 1) * 4) >> 16),
             ended_extra_ms=(bits16(words[:, 1], 2) * 15000) >> 16,
             location=(bits16(words[:, 1], 3) * len(pools.locations)) >> 16,
             null_city=bits16(words[:, 2], 0) < NULL_CITY,
@@ -351,13 +350,10 @@ class GeneratedSessions:
             "client": dict(zip(("type", "name", "version"), platform.client)),
         }
 
-    def render_json(self, i: int) -> str:
-        """Session ``i`` serialised, from a bounded LRU: pages a client polls again cost no work."""
-        return self.render_json_many([i])[0]
-
     def render_json_many(self, indexes: Sequence[int]) -> list[str]:
-        """Sessions serialised (a listing page): those not in the LRU drawn a run of consecutive
-        indexes at a time (one draw of placements and metadata for the run, not one per session)."""
+        """Sessions serialised (a listing page), from a bounded LRU (pages a client polls again
+        cost no work); those not in it drawn a run of consecutive indexes at a time (one draw of
+        placements and metadata for the run, not one per session)."""
         found: dict[int, str] = {}
         with self._rendered_lock:
             for i in indexes:
