@@ -36,6 +36,7 @@ from .player import Ragged
 CODED = ("country", "continent", "device_type", "operating_system", "browser", "referrer")
 SELECTIONS = 16  # filtered selections kept per source
 SELECTION_BYTES = 128 * 1024 * 1024  # ... and the memory they hold, at most (the newest always kept)
+INT32_MAX = 2**31 - 1
 FACT_RANGES = 8  # session ranges kept as objects per source (a few thousand sessions each)
 TOUCH_SLICE = 65_536  # sessions whose events are read at once for the hour / day rule
 #: the countable things, each a sorted column of instants: ``into-hour`` / ``into-day`` are a play's
@@ -50,14 +51,12 @@ def search(column: np.ndarray, value: int, right: bool = False) -> int:
     The value is given in the column's own type: numpy would otherwise convert the whole column
     to int64 for a Python int on every call (a copy of a million values per search).
     """
-    kind = column.dtype.type
-    if column.dtype.itemsize < 8:
-        info = np.iinfo(column.dtype)
-        if value > info.max:
+    if column.dtype == np.int32:  # the only narrow type searched (seconds from origin)
+        if value > INT32_MAX:
             return len(column)
-        if value < info.min:
+        if value < -INT32_MAX - 1:
             return 0
-    return int(column.searchsorted(kind(value), side="right" if right else "left"))
+    return int(column.searchsorted(column.dtype.type(value), side="right" if right else "left"))
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ class SourceColumns:
         self.max_span_ms = int(np.max(np.maximum(loaded, last * 1000) - loaded)) if n else 0
         # seconds from origin fit 32 bits: the schema caps a generate period at 10 years
         latest = (gen.spec.end_ms + self.max_span_ms) // 1000 - origin + 1
-        if latest >= np.iinfo(np.int32).max:
+        if latest >= INT32_MAX:
             raise ValueError(f"generated sessions span {latest} s: more than 32-bit seconds hold")
         self.seconds = np.int32
         self._rel = (play - origin).astype(self.seconds)  # seconds from origin of each session's first play
@@ -363,10 +362,13 @@ class SourceColumns:
             chosen = self._selections.setdefault(coded, chosen)
             # the oldest let go past SELECTIONS, or while they hold more than SELECTION_BYTES (a
             # filter keeping most sessions holds almost a copy of the columns it was asked)
+            evicted = False
             while len(self._selections) > 1 and (len(self._selections) > SELECTIONS or sum(
                     c.nbytes() for c in self._selections.values() if c is not self.all) > SELECTION_BYTES):
                 self._selections.popitem(last=False)
-        _return_free_memory()
+                evicted = True
+        if evicted:
+            _return_free_memory()
         return chosen
 
     def viewer_name(self, code: int) -> str:
@@ -456,12 +458,9 @@ class Cols:
     via: tuple[Cols, str, int] | None = None  # (parent, field, code): a partition's part, cut from its parent's
     _parts: Parts = field(default_factory=Parts, repr=False)
 
-    def _part(self, name: str, compute: Callable[[], _T]) -> _T:
-        return self._parts.get(name, compute)
-
     def kept(self, name: str, compute: Callable[[], _T]) -> _T:
-        """A value about this selection computed once and kept with its parts (tally.py's figures
-        of several selections together)."""
+        """A value about this selection computed once and kept with its parts (its columns, and
+        tally.py's figures of several selections together)."""
         return self._parts.get(name, compute)
 
     def nbytes(self) -> int:
@@ -498,7 +497,7 @@ class Cols:
             columns = fetch(self.base.all)
             chosen = self.keep[columns[-1]]
             return tuple(c[chosen] for c in columns)
-        return self._part(name, compute)
+        return self.kept(name, compute)
 
     def _between(self, part: Callable[[Cols], tuple], lo_s: int, hi_s: int) -> tuple:
         """The slice of a part (sorted by its first array: seconds from origin) in ``[lo_s, hi_s)``;
@@ -524,7 +523,7 @@ class Cols:
             counted = np.bincount(codes if self.keep is None else codes[self.keep], minlength=len(names))
             return {names[code]: Cols(self.base, None, via=(self, field_name, int(code)))
                     for code in np.flatnonzero(counted)}
-        return self._part(f"partition:{field_name}", compute)
+        return self.kept(f"partition:{field_name}", compute)
 
     # sessions, by loadedAt -------------------------------------------------------------------
     def members(self) -> np.ndarray:
@@ -532,12 +531,12 @@ class Cols:
         def compute() -> np.ndarray:
             assert self.keep is not None
             return np.flatnonzero(self.keep)
-        return self._part("members", compute)
+        return self.kept("members", compute)
 
     def loaded(self) -> np.ndarray:
         if self.every:
             return self.base.loaded
-        return self._part("loaded", lambda: self.base.loaded[self.members()])
+        return self.kept("loaded", lambda: self.base.loaded[self.members()])
 
     def impressions(self) -> tuple[np.ndarray, np.ndarray]:
         """Running sums of impression time and of sessions that were ready, in ``loadedAt`` order."""
@@ -545,7 +544,7 @@ class Cols:
             imp = self.base.imp if self.every else self.base.imp[self.members()]
             return (np.concatenate([[0], np.cumsum(np.maximum(0, imp), dtype=np.int64)]),
                     np.concatenate([[0], np.cumsum(imp >= 0, dtype=np.int32)]))
-        return self._part("impressions", compute)
+        return self.kept("impressions", compute)
 
     def first_playing(self) -> np.ndarray:
         """Sorted first playing instants (seconds from origin) of the sessions that played."""
@@ -553,7 +552,7 @@ class Cols:
             column = self.base.first_playing
             values = column if self.every else column[self.members()]
             return np.sort(values[values >= 0])
-        return self._part("first_playing", compute)
+        return self.kept("first_playing", compute)
 
     # countable things -------------------------------------------------------------------------------
     def kind(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -588,7 +587,7 @@ class Cols:
         if self.via is not None:
             parent, field_name, code = self.via
             return parent._value_hours(field_name, unique).get(code) or _hours_from(self.base, (), unique)
-        return self._part(f"hours{unique}", lambda: _hours_from(self.base, self.intervals(), unique))
+        return self.kept(f"hours{unique}", lambda: _hours_from(self.base, self.intervals(), unique))
 
     def _value_hours(self, field_name: str, unique: bool) -> dict[int, Hours]:
         """``Hours`` of each value of a coded dimension among these sessions: the intervals grouped
@@ -602,7 +601,7 @@ class Cols:
             return {code: _hours_from(self.base, (a[bounds[code]:bounds[code + 1]], b[bounds[code]:bounds[code + 1]],
                                                   sessions[bounds[code]:bounds[code + 1]]), unique)
                     for code in range(256) if bounds[code + 1] > bounds[code]}
-        return self._part(f"value-hours:{field_name}:{unique}", compute)
+        return self.kept(f"value-hours:{field_name}:{unique}", compute)
 
     def straddling(self, bin_ms: int, start_ms: int, end_ms: int) -> tuple[int, int]:
         """(earliest event, count) in ``[start_ms, end_ms)`` of the plays with an event in
@@ -635,7 +634,7 @@ class Cols:
 
     def day_viewer_count(self, kind: str, day_ms: int) -> int:
         """How many viewers had a ``kind`` in that whole UTC day (kept: an int per day asked)."""
-        return self._part(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))
+        return self.kept(f"viewers:{kind}:{day_ms}", lambda: len(self.viewers(kind, day_ms, day_ms + DAY_MS)))
 
 
 def _hours_from(base: SourceColumns, intervals: Sequence[np.ndarray], unique: bool) -> Hours:

@@ -4,8 +4,6 @@ Keys in the order of the pinned contract's examples: ``type, title, status, deta
 """
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import Problem
 
 REFERENCE = "https://docs.api.video/reference/"
@@ -15,14 +13,7 @@ class DataProblem(Problem):
     """Base of the /data/* 400 answers; ``name`` is the parameter, ``detail`` what is wrong."""
 
     type_base = REFERENCE
-
-    def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type, "title": self.instance_title, "status": self.status}
-        if self.detail:
-            out["detail"] = self.detail
-        if self.has_name:
-            out["name"] = self.name
-        return out
+    key_order = ("type", "title", "status", "detail", "name")
 
 
 class InvalidAttribute(DataProblem):

@@ -38,15 +38,18 @@ class Problem(Exception):
         """The documentation link naming the error."""
         return self.type_base + self.slug
 
+    #: the order of the body's keys (the legacy API's; /data/* has its own: data_errors.py)
+    key_order: ClassVar[tuple[str, ...]] = ("type", "title", "name", "status", "detail")
+
     def body(self) -> dict[str, Any]:
-        """The problem document, keys in vendor order."""
-        out: dict[str, Any] = {"type": self.type, "title": self.instance_title}
+        """The problem document, keys in vendor order (``name`` only where the type has one,
+        ``detail`` only where given)."""
+        fields: dict[str, Any] = {"type": self.type, "title": self.instance_title, "status": self.status}
         if self.has_name:
-            out["name"] = self.name
-        out["status"] = self.status
+            fields["name"] = self.name
         if self.detail:
-            out["detail"] = self.detail
-        return out
+            fields["detail"] = self.detail
+        return {key: fields[key] for key in self.key_order if key in fields}
 
 
 # --- 400 ------------------------------------------------------------------------------------

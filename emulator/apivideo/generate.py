@@ -221,17 +221,15 @@ class GeneratedSessions:
         row is the same either way: a shape's run depends on its own draws only)."""
         built = self._shapes
         if built is None:
-            with self._rendered_lock:
-                moves = self._shape_memo.get(shape)
+            moves = self._shape_memo.get(shape)  # a dict read: atomic under the GIL
             if moves is not None:
                 return moves
             lo, hi = self.spec.events
             one = simulate(self._shape_words_of(np.array([shape])), lo, hi, self.duration, self.kind == "live")
             moves = one.moves.of(0)
-            with self._rendered_lock:
-                if len(self._shape_memo) >= RENDER_CACHE_SIZE:
-                    self._shape_memo.clear()
-                self._shape_memo[shape] = moves
+            if len(self._shape_memo) >= RENDER_CACHE_SIZE:  # emptied when full, like the loadedAt memo
+                self._shape_memo.clear()
+            self._shape_memo[shape] = moves
             return moves
         return built.moves.of(shape)
 

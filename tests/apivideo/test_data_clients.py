@@ -31,13 +31,9 @@ SCRIPTS = Path(__file__).resolve().parent / "clients"
 WINDOW = "from=2024-02-01T00:00:00%2B00:00&to=2024-03-01T00:00:00%2B00:00"
 MINUTE_WINDOW = "from=2024-02-28T09:00:00%2B00:00&to=2024-02-28T10:00:00%2B00:00"
 AUTH = basic("production-key")
-# what the scripts in clients/ call (the same tables)
-METRICS = {"play": ("count", "rate", "total"), "start": ("count",), "end": ("count",), "impression": ("count",),
-           "impression-time": ("average", "sum"), "watch-time": ("average", "sum"), "ccv": ("peak", "live"),
-           "view": ("count",)}
-BUCKET_METRICS = ("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
-BREAKDOWNS = ("media-id", "media-type", "continent", "country", "device-type", "operating-system", "browser",
-              "referrer")
+# what the scripts in clients/ call: one table for the three
+CALLS = json.loads((SCRIPTS / "calls.json").read_text())
+METRICS, BUCKET_METRICS, BREAKDOWNS = CALLS["metrics"], CALLS["bucket_metrics"], CALLS["breakdowns"]
 
 
 @pytest.fixture(scope="session")

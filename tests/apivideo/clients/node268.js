@@ -5,11 +5,8 @@ const loaded = require(path.join(process.argv[2], "@api.video", "nodejs-client")
 const ApiVideoClient = loaded.default || loaded;
 const version = require(path.join(process.argv[2], "@api.video", "nodejs-client", "package.json")).version;
 
-const METRICS = {play: ["count", "rate", "total"], start: ["count"], end: ["count"], impression: ["count"],
-  "impression-time": ["average", "sum"], "watch-time": ["average", "sum"], ccv: ["peak", "live"], view: ["count"]};
-const BUCKET_METRICS = ["play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view"];
-const BREAKDOWNS = ["media-id", "media-type", "continent", "country", "device-type", "operating-system", "browser",
-  "referrer"];
+const calls = require(path.join(__dirname, "calls.json"));  // shared with python147.py
+const METRICS = calls.metrics, BUCKET_METRICS = calls.bucket_metrics, BREAKDOWNS = calls.breakdowns;
 const from = new Date("2024-02-01T00:00:00Z"), to = new Date("2024-03-01T00:00:00Z");
 
 async function attempt(call) {

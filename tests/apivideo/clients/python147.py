@@ -8,18 +8,15 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import apivideo
 from apivideo.api.analytics_api import AnalyticsApi
 from apivideo.exceptions import ApiException, ApiValueError
 from apivideo.model.filter_by2 import FilterBy2
 
-METRICS = {"play": ("count", "rate", "total"), "start": ("count",), "end": ("count",), "impression": ("count",),
-           "impression-time": ("average", "sum"), "watch-time": ("average", "sum"), "ccv": ("peak", "live"),
-           "view": ("count",)}
-BUCKET_METRICS = ("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
-BREAKDOWNS = ("media-id", "media-type", "continent", "country", "device-type", "operating-system", "browser",
-              "referrer")
+CALLS = json.loads((Path(__file__).resolve().parent / "calls.json").read_text())  # shared with node268.js
+METRICS, BUCKET_METRICS, BREAKDOWNS = CALLS["metrics"], CALLS["bucket_metrics"], CALLS["breakdowns"]
 FROM = datetime(2024, 2, 1, tzinfo=timezone.utc)
 TO = datetime(2024, 3, 1, tzinfo=timezone.utc)
 
